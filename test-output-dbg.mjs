@@ -1,0 +1,12 @@
+import { chromium } from 'playwright-core';
+import { startServer } from '/work/main/tiler/dist/serve/server.js';
+const server = await startServer({ port: 0, dataDir: '/tmp/mockdata', webDir: '/work/main/web/dist' });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu','--enable-unsafe-swiftshader'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+page.on('console', (m) => { if (!m.text().includes('GL Driver')) console.log('console.' + m.type(), m.text().slice(0, 300)); });
+await page.goto(server.url + '/');
+await page.waitForFunction(() => window.__bdtwin?.ready, null, { timeout: 60000 });
+await page.evaluate(() => window.__bdtwin.lookAt({"lon":106.700,"lat":10.777,"range":2500,"heading":20,"pitch":-35}));
+await page.waitForTimeout(4000);
+console.log(await page.evaluate(process.env.EXPR));
+await browser.close(); await server.close();

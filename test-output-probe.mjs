@@ -1,0 +1,41 @@
+// throwaway probe (not part of the repo; deleted later)
+import { chromium } from 'playwright-core';
+import { startServer } from './tiler/dist/serve/server.js';
+import { mkdirSync } from 'node:fs';
+const dataDir = process.env.DATA ?? '/tmp/mockdata';
+const view = process.env.VIEW ? JSON.parse(process.env.VIEW) : null;
+const out = process.env.OUT ?? '/work/main/test-output';
+mkdirSync(out, { recursive: true });
+const server = await startServer({ port: 0, dataDir, webDir: 'web/dist' });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu','--enable-unsafe-swiftshader','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+const reqs = [];
+page.on('request', (r) => reqs.push(r.url()));
+page.on('console', (m) => console.log('console.' + m.type(), m.text().slice(0, 300)));
+page.on('requestfailed', (r) => console.log('failed', r.url()));
+page.on('response', (r) => { if (r.status() >= 400) console.log('HTTP', r.status(), r.url()); });
+page.on('pageerror', (e) => console.log('pageerror', e.message));
+const t0 = Date.now();
+await page.goto(server.url + '/' + (process.env.QS ?? ''), { waitUntil: 'load' });
+console.log('load', Date.now() - t0);
+await page.waitForFunction(() => window.__bdtwin?.ready, null, { timeout: 60000 });
+console.log('ready', Date.now() - t0);
+if (view) await page.evaluate((v) => window.__bdtwin.lookAt(v), view);
+await page.waitForFunction(() => window.__bdtwin?.tilesLoaded, null, { timeout: 120000, polling: 250 });
+console.log('tilesLoaded', Date.now() - t0);
+await page.waitForTimeout(Number(process.env.WAIT ?? 1000));
+console.log(await page.evaluate(() => JSON.stringify({ rf: window.__bdtwin.renderedFeatures, errors: window.__bdtwin.errors })));
+await page.screenshot({ path: `${out}/${process.env.NAME ?? 'probe'}.png` });
+if (process.env.CLICK) {
+  const [lon, lat, h] = JSON.parse(process.env.CLICK);
+  const p = await page.evaluate(([a, b, c]) => window.__bdtwin.worldToScreen(a, b, c), [lon, lat, h]);
+  console.log('click at', p);
+  await page.mouse.click(p.x, p.y);
+  await page.waitForTimeout(1500);
+  console.log(await page.evaluate(() => JSON.stringify(window.__bdtwin.selected)));
+  await page.screenshot({ path: `${out}/${process.env.NAME ?? 'probe'}-click.png` });
+}
+const foreign = reqs.filter((u) => !/^(http:\/\/(localhost|127\.0\.0\.1)[:/]|data:|blob:)/.test(u));
+console.log('requests', reqs.length, 'foreign', foreign, process.env.ALLREQ ? reqs.filter(u=>!/cesium\/(Assets\/Textures|Workers)/.test(u)) : '');
+await browser.close();
+await server.close();

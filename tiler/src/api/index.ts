@@ -1,0 +1,6 @@
+/**
+ * Contracts shared by the service and the viewer. Browser-safe: no Node imports here.
+ */
+export * from './buildings.js';
+export * from './landuse.js';
+export * from './layers.js';

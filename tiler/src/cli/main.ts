@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { serveCommand } from './serve-command.js';
+import { tileCommand } from './tile-command.js';
+
+/** `bdtwin <command> …`: a thin layer over the library functions; returns the exit code. */
+
+export const USAGE = `bdtwin — Bình Dương digital twin tools
+
+Usage:
+  bdtwin tile <input.geojson...> --out <dir> [options]   footprints → 3D Tiles 1.1
+  bdtwin serve [--port 8080] [--data <dir>] [--web <dir>]  serve viewer, tiles and /api/layers
+
+Run \`bdtwin <command> --help\` for a command's options.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'tile':
+      return tileCommand(rest);
+    case 'serve':
+      return serveCommand(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      console.log(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      console.error(`bdtwin: unknown command "${command}"\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+/** parseArgs with errors turned into a usage message instead of a stack trace. */
+export function parseOrUsage<T extends Parameters<typeof parseArgs>[0]>(config: T, usage: string) {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    console.error(`bdtwin: ${(error as Error).message}\n\n${usage}`);
+    return undefined;
+  }
+}
+
+/** Reads a non-negative integer option, or reports it. */
+export function intOption(value: string | undefined, name: string, fallback: number): number | string {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) return `--${name} must be a whole number ≥ 0, got "${value}"`;
+  return n;
+}

@@ -1,0 +1,98 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { LayerInfo, LayerKind, LayerManifestEntry } from '../api/layers.js';
+import { InputError } from '../errors.js';
+
+/**
+ * The layers a data folder offers: from its `layers.json` manifest when present, otherwise
+ * discovered (a subfolder with `tileset.json` is a buildings layer, one with `layer.json` is
+ * terrain, a `*.geojson` file is a vector layer).
+ */
+
+const KINDS: readonly LayerKind[] = ['buildings', 'terrain', 'boundaries', 'roads', 'points'];
+
+export const DATA_URL_PREFIX = '/data/';
+
+function toUrl(relative: string): string {
+  return DATA_URL_PREFIX + relative.split(path.sep).map(encodeURIComponent).join('/');
+}
+
+export function validateManifest(json: unknown, file: string): LayerManifestEntry[] {
+  if (!Array.isArray(json)) throw new InputError(file, 'must be a JSON array of layers');
+  return json.map((entry, i) => {
+    const e = entry as Partial<LayerManifestEntry>;
+    const where = `layer #${i}`;
+    for (const key of ['id', 'title', 'path'] as const) {
+      if (typeof e[key] !== 'string' || e[key] === '')
+        throw new InputError(file, `${where} needs a string "${key}"`);
+    }
+    if (!KINDS.includes(e.kind as LayerKind)) {
+      throw new InputError(
+        file,
+        `${where} has kind ${JSON.stringify(e.kind)}; expected one of ${KINDS.join(', ')}`,
+      );
+    }
+    if (path.isAbsolute(e.path!) || e.path!.split(/[\\/]/).includes('..')) {
+      throw new InputError(file, `${where} path must stay inside the data folder`);
+    }
+    return e as LayerManifestEntry;
+  });
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+function guessVectorKind(name: string): LayerKind {
+  if (/ward|boundar|admin|phuong/i.test(name)) return 'boundaries';
+  if (/road|street|duong/i.test(name)) return 'roads';
+  return 'points';
+}
+
+export async function discoverLayers(dataDir: string): Promise<LayerInfo[]> {
+  const manifest = path.join(dataDir, 'layers.json');
+  if (await exists(manifest)) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(manifest, 'utf8'));
+    } catch (error) {
+      throw new InputError(manifest, `is not valid JSON (${(error as Error).message})`);
+    }
+    return validateManifest(json, manifest).map(({ id, kind, title, path: p }) => ({
+      id,
+      kind,
+      title,
+      url: toUrl(p),
+    }));
+  }
+  if (!(await exists(dataDir))) return [];
+  const layers: LayerInfo[] = [];
+  for (const entry of (await readdir(dataDir, { withFileTypes: true })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
+    if (entry.isDirectory()) {
+      if (await exists(path.join(dataDir, entry.name, 'tileset.json'))) {
+        layers.push({
+          id: entry.name,
+          kind: 'buildings',
+          title: entry.name,
+          url: toUrl(`${entry.name}/tileset.json`),
+        });
+      } else if (await exists(path.join(dataDir, entry.name, 'layer.json'))) {
+        layers.push({
+          id: entry.name,
+          kind: 'terrain',
+          title: entry.name,
+          url: toUrl(`${entry.name}/layer.json`),
+        });
+      }
+    } else if (entry.name.endsWith('.geojson')) {
+      const id = entry.name.replace(/\.geojson$/, '');
+      layers.push({ id, kind: guessVectorKind(id), title: id, url: toUrl(entry.name) });
+    }
+  }
+  return layers;
+}

@@ -1,0 +1,130 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import compress from '@fastify/compress';
+import cors from '@fastify/cors';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { DATA_URL_PREFIX, discoverLayers } from './layers.js';
+
+/**
+ * The bdtwin HTTP service: the built viewer at `/`, data (tilesets, GeoJSON) at `/data/…`,
+ * and the layer list at `GET /api/layers`. Static files get ETags and revalidation, so a
+ * re-tiled city is picked up on reload; content-hashed viewer assets are cached for a year.
+ */
+
+export interface ServerOptions {
+  /** TCP port; 0 picks a free one (tests). */
+  port?: number;
+  /** Interface to listen on. `localhost` answers on 127.0.0.1 and ::1. */
+  host?: string;
+  /** Folder with the layers (`layers.json` manifest, tilesets, GeoJSON). */
+  dataDir: string;
+  /** Folder with the built viewer (`web/dist`). */
+  webDir: string;
+  /** Log requests (pino) to stdout. */
+  logger?: boolean;
+}
+
+export const SERVER_DEFAULTS = { port: 8080, host: 'localhost' };
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** Types `send` does not know, or knows under a less useful name. */
+const MIME_TYPES: Record<string, string> = {
+  '.glb': 'model/gltf-binary',
+  '.gltf': 'model/gltf+json',
+  '.geojson': 'application/geo+json',
+  '.b3dm': 'application/octet-stream',
+  '.subtree': 'application/octet-stream',
+  '.terrain': 'application/vnd.quantized-mesh',
+  '.wasm': 'application/wasm',
+};
+
+function setContentType(reply: { header(name: string, value: string): unknown }, filePath: string) {
+  const type = MIME_TYPES[path.extname(filePath).toLowerCase()];
+  if (type) reply.header('Content-Type', type);
+}
+
+export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+  const dataDir = path.resolve(options.dataDir);
+  const webDir = path.resolve(options.webDir);
+  const app = Fastify({ logger: options.logger ?? false });
+  await app.register(cors, { origin: '*' });
+  await app.register(compress, {
+    // glb and quantized-mesh compress 2–4×; JSON and GeoJSON much more.
+    customTypes: /^(text\/|application\/(json|geo\+json|javascript|vnd\.quantized-mesh)|model\/gltf)/,
+    threshold: 1024,
+  });
+
+  app.get('/api/layers', async (_req, reply) => {
+    reply.header('Cache-Control', 'no-cache');
+    return discoverLayers(dataDir);
+  });
+
+  await app.register(fastifyStatic, {
+    root: dataDir,
+    prefix: DATA_URL_PREFIX,
+    decorateReply: false,
+    etag: true,
+    lastModified: true,
+    // Revalidate every time (cheap 304s): tiles change when the city is re-tiled.
+    cacheControl: true,
+    maxAge: 0,
+    setHeaders: (reply, filePath) => {
+      setContentType(reply, filePath);
+      reply.header('Cache-Control', 'no-cache');
+    },
+  });
+
+  const haveWeb = await stat(path.join(webDir, 'index.html')).then(
+    () => true,
+    () => false,
+  );
+  if (haveWeb) {
+    await app.register(fastifyStatic, {
+      root: webDir,
+      prefix: '/',
+      etag: true,
+      setHeaders: (reply, filePath) => {
+        setContentType(reply, filePath);
+        const rel = path.relative(webDir, filePath);
+        // Vite names assets by content hash; everything else must revalidate.
+        reply.header(
+          'Cache-Control',
+          rel.startsWith(`assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
+    });
+  }
+
+  app.setNotFoundHandler((req, reply) => {
+    const url = req.url.split('?')[0] ?? '';
+    // Viewer routes (/ops, /kiosk, …) are client-side: answer with the app shell.
+    if (
+      haveWeb &&
+      req.method === 'GET' &&
+      !url.startsWith('/api/') &&
+      !url.startsWith(DATA_URL_PREFIX) &&
+      !path.extname(url)
+    ) {
+      return reply.header('Cache-Control', 'no-cache').sendFile('index.html', webDir);
+    }
+    return reply.code(404).send({ error: 'not found', path: url });
+  });
+  return app;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const app = await createServer(options);
+  const host = options.host ?? SERVER_DEFAULTS.host;
+  await app.listen({ port: options.port ?? SERVER_DEFAULTS.port, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? SERVER_DEFAULTS.port);
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return { url: `http://${shownHost}:${port}`, port, app, close: () => app.close() };
+}

@@ -1,0 +1,166 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Tiles3DLoader } from '@loaders.gl/3d-tiles';
+import { parse } from '@loaders.gl/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from './cli/main.js';
+import { RejectedFeaturesError, TILE_DEFAULTS, type TileReport, tileBuildings } from './tile.js';
+import { checkTileset } from './tiles/check.js';
+
+/** 705 real OSM buildings of central Hồ Chí Minh City (see data/README.md). */
+const OSM = path.resolve(import.meta.dirname, '../../data/osm/osm_hcmc_building_polygons_2023-10-22.geojson');
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'bdtwin-tile-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('tileBuildings on real OSM footprints', () => {
+  let out: string;
+  let report: TileReport;
+  beforeAll(async () => {
+    out = path.join(work, 'osm');
+    // Small budgets force a multi-level quadtree out of 705 buildings.
+    report = await tileBuildings([OSM], {
+      ...TILE_DEFAULTS,
+      out,
+      partition: { ...TILE_DEFAULTS.partition, maxFeatures: 100 },
+    });
+  });
+
+  it('writes every building into a quadtree of glb tiles', async () => {
+    expect(report.featuresRead).toBe(705);
+    expect(report.buildingsWritten).toBe(705);
+    expect(report.tiles).toBeGreaterThanOrEqual(8);
+    // OSM heights: 17 `height` tags (one of them alongside levels), 27 more from building:levels.
+    expect(report.heightSources.height + report.heightSources.storeys).toBe(43);
+    const files = await readdir(out);
+    expect(files.sort()).toEqual(['report.json', 'tiles', 'tileset.json']);
+  });
+
+  it('is valid: 0 glTF-Validator errors, content inside bounding volumes, children inside parents', async () => {
+    const check = await checkTileset(path.join(out, 'tileset.json'));
+    expect(check.problems).toEqual([]);
+    expect(check.features).toBe(705);
+    expect(check.contents).toBe(report.tiles);
+    expect(check.depth).toBeGreaterThanOrEqual(2);
+  });
+
+  it('loads in loaders.gl, with each building id readable from its feature table', async () => {
+    const tilesetBytes = await readFile(path.join(out, 'tileset.json'));
+    const tileset = await parse(
+      tilesetBytes,
+      Tiles3DLoader,
+      { '3d-tiles': { isTileset: true } } as never,
+      {
+        url: path.join(out, 'tileset.json'),
+      } as never,
+    );
+    expect((tileset as { root?: unknown }).root).toBeTruthy();
+
+    const json = JSON.parse(tilesetBytes.toString()) as {
+      root: { children?: unknown[]; content?: { uri: string } };
+    };
+    const firstLeaf = (t: { children?: unknown[]; content?: { uri: string } }): string =>
+      t.content?.uri ?? firstLeaf(t.children![0] as typeof t);
+    const glb = await readFile(path.join(out, firstLeaf(json.root)));
+    const content = (await parse(glb, Tiles3DLoader)) as {
+      gltf?: { extensions?: Record<string, { propertyTables?: { count: number; data?: unknown }[] }> };
+    };
+    const meta = content.gltf?.extensions?.EXT_structural_metadata;
+    expect(meta?.propertyTables?.[0]?.count).toBeGreaterThan(0);
+    const table = meta?.propertyTables?.[0] as unknown as { properties: Record<string, { data: string[] }> };
+    const ids = table.properties.id?.data;
+    const source = JSON.parse(await readFile(OSM, 'utf8')) as {
+      features: { id?: string; properties: { '@osmId'?: string } }[];
+    };
+    const known = new Set(
+      source.features.map((f, i) => String(f.properties['@osmId'] ?? f.id ?? `${OSM}#${i}`)),
+    );
+    expect(ids?.length).toBe(meta?.propertyTables?.[0]?.count);
+    for (const id of ids ?? []) expect(known.has(id)).toBe(true);
+  });
+});
+
+describe('bad input', () => {
+  const write = async (name: string, text: string) => {
+    const file = path.join(work, name);
+    await writeFile(file, text);
+    return file;
+  };
+
+  /** Runs the CLI in-process; returns exit code and what it printed. */
+  async function cli(args: string[]) {
+    const lines: string[] = [];
+    const log = console.log;
+    const error = console.error;
+    console.log = (...a: unknown[]) => lines.push(a.join(' '));
+    console.error = (...a: unknown[]) => lines.push(a.join(' '));
+    try {
+      const code = await main(args);
+      return { code, output: lines.join('\n') };
+    } finally {
+      console.log = log;
+      console.error = error;
+    }
+  }
+
+  it.each([
+    ['not-json.geojson', 'this is not json', /not-json\.geojson: is not valid JSON/],
+    ['not-geojson.geojson', '{"hello": "world"}', /not-geojson\.geojson: is JSON but not GeoJSON/],
+    ['empty.geojson', '{"type":"FeatureCollection","features":[]}', /empty\.geojson: contains no features/],
+    [
+      'nan.geojson',
+      '{"type":"FeatureCollection","features":[{"type":"Feature","id":"ok","properties":{},"geometry":{"type":"Polygon","coordinates":[[[106.65,10.98],[106.651,10.98],[106.651,10.981],[106.65,10.98]]]}},{"type":"Feature","properties":{"id":"B-7"},"geometry":{"type":"Polygon","coordinates":[[[106.65,10.98],[106.651,"NaN"],[106.651,10.981],[106.65,10.98]]]}}]}',
+      /nan\.geojson feature #1 \(id "B-7"\): outer ring, vertex 1 has a non-numeric coordinate/,
+    ],
+  ])('%s: a clear error naming the file, exit code 1, nothing written', async (name, text, message) => {
+    const file = await write(name, text);
+    const out = path.join(work, `out-${name}`);
+    const { code, output } = await cli(['tile', file, '--out', out, '--quiet']);
+    expect(code).toBe(1);
+    expect(output).toMatch(message);
+    expect(output).not.toMatch(/\n\s+at /); // no stack trace
+    const left = (await readdir(work)).filter((f) => f.includes(`out-${name}`));
+    expect(left).toEqual([]); // neither the output nor a staging folder
+  });
+
+  it('keeps the previous tileset when a rerun fails', async () => {
+    const good = await write('good.geojson', await readFile(OSM, 'utf8'));
+    const out = path.join(work, 'keep');
+    expect((await cli(['tile', good, '--out', out, '--quiet'])).code).toBe(0);
+    const before = await readFile(path.join(out, 'tileset.json'), 'utf8');
+    const bad = await write(
+      'bad.geojson',
+      '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[106,11]}}]}',
+    );
+    const { code, output } = await cli(['tile', bad, '--out', out, '--quiet']);
+    expect(code).toBe(1);
+    expect(output).toMatch(/geometry is Point; only Polygon and MultiPolygon/);
+    expect(await readFile(path.join(out, 'tileset.json'), 'utf8')).toBe(before);
+  });
+
+  it('tiles the rest and lists rejected features when --max-rejected allows', async () => {
+    const features = JSON.parse(await readFile(OSM, 'utf8')) as { features: unknown[] };
+    features.features.push({
+      type: 'Feature',
+      properties: { id: 'broken' },
+      geometry: { type: 'LineString', coordinates: [] },
+    });
+    const file = await write('mixed.geojson', JSON.stringify(features));
+    await expect(tileBuildings([file], { ...TILE_DEFAULTS, out: path.join(work, 'strict') })).rejects.toThrow(
+      RejectedFeaturesError,
+    );
+    const out = path.join(work, 'lenient');
+    const { code, output } = await cli(['tile', file, '--out', out, '--max-rejected', '5', '--quiet']);
+    expect(code).toBe(0);
+    expect(output).toMatch(/buildings written: 705/);
+    expect(output).toMatch(/rejected: +1\n +1 × geometry is LineString/);
+    const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as TileReport;
+    expect(report.rejected).toEqual([expect.objectContaining({ id: 'broken', index: 705 })]);
+  });
+});

@@ -1,0 +1,87 @@
+import { type RefObject, useEffect, useMemo, useRef, useState } from 'react';
+import { useCesium, Viewer } from 'resium';
+import type { BuildingProperties } from './api';
+import { formatNumber, t } from './i18n';
+import { BuildingPanel } from './panels/BuildingPanel';
+import { Legend } from './panels/Legend';
+import type { StyleMode } from './scene/buildingStyle';
+import { installTestHooks } from './scene/testHooks';
+import { type SceneCallbacks, type SceneState, TwinScene } from './scene/twinScene';
+import { OFFLINE_VIEWER_OPTIONS } from './scene/viewerSetup';
+
+/** Lives inside Resium's <Viewer>, so it runs once the Cesium viewer exists. */
+function SceneBridge({
+  callbacks,
+  twinRef,
+}: {
+  callbacks: SceneCallbacks;
+  twinRef: RefObject<TwinScene | null>;
+}) {
+  const { viewer } = useCesium();
+  useEffect(() => {
+    if (!viewer) return;
+    const twin = new TwinScene(viewer, callbacks);
+    twinRef.current = twin;
+    const uninstall = installTestHooks(twin);
+    void twin.start();
+    return () => {
+      uninstall();
+      twin.destroy();
+      if (twinRef.current === twin) twinRef.current = null;
+    };
+  }, [viewer, callbacks, twinRef]);
+  return null;
+}
+
+export function App() {
+  const twinRef = useRef<TwinScene | null>(null);
+  const [state, setState] = useState<SceneState>({ phase: 'layers', layers: [], errors: [] });
+  const [selected, setSelected] = useState<BuildingProperties | null>(null);
+  const [mode, setMode] = useState<StyleMode>('use');
+  const [features, setFeatures] = useState(0);
+  const callbacks = useMemo<SceneCallbacks>(
+    () => ({ onState: setState, onSelect: setSelected, onFrame: setFeatures }),
+    [],
+  );
+
+  const changeMode = (m: StyleMode) => {
+    setMode(m);
+    twinRef.current?.setStyleMode(m);
+  };
+
+  const status =
+    state.phase === 'layers'
+      ? t('status.loadingLayers')
+      : state.phase === 'tiles'
+        ? t('status.loadingTiles')
+        : state.phase === 'ready'
+          ? t('status.ready')
+          : state.layers.length === 0 && state.errors.length === 0
+            ? t('status.noLayers')
+            : '';
+
+  return (
+    <div className="app">
+      <Viewer full {...OFFLINE_VIEWER_OPTIONS}>
+        <SceneBridge callbacks={callbacks} twinRef={twinRef} />
+      </Viewer>
+      <header className="panel title-bar">
+        <h1>{t('app.title')}</h1>
+        <p>{t('app.subtitle')}</p>
+      </header>
+      <Legend mode={mode} onModeChange={changeMode} layers={state.layers} />
+      {selected && <BuildingPanel building={selected} onClose={() => twinRef.current?.clearSelection()} />}
+      <footer className="panel status-bar" role="status" data-phase={state.phase}>
+        {status && <span>{status}</span>}
+        {features > 0 && <span>{t('status.features', { count: formatNumber(features, 0) })}</span>}
+        {state.errors.map((e) => (
+          <span key={`${e.layer?.id ?? ''}:${e.message}`} className="error">
+            {e.layer
+              ? t('status.layerError', { title: e.layer.title, message: e.message })
+              : t('status.layersError', { message: e.message })}
+          </span>
+        ))}
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+import { Cartesian3, SceneTransforms } from 'cesium';
+import type { BuildingProperties } from '../api';
+import type { LookAt } from './camera';
+import type { TwinScene } from './twinScene';
+
+/**
+ * `window.__bdtwin`: a small, read-mostly view of the scene for browser tests and for
+ * debugging in the console. Documented in docs/viewer.md.
+ */
+export interface BdtwinHooks {
+  /** Viewer created, layer list fetched and every layer added to the scene (or failed). */
+  readonly ready: boolean;
+  /** Every buildings tileset has all tiles for the current view loaded (see docs). */
+  readonly tilesLoaded: boolean;
+  /** Sum of `content.featuresLength` over the tiles drawn in the last rendered frame. */
+  readonly renderedFeatures: number;
+  /** Properties of the picked building, or null. */
+  readonly selected: BuildingProperties | null;
+  /** Layer load errors (messages), empty when all went well. */
+  readonly errors: string[];
+  /** Page (CSS pixel) coordinates of a world point, or null when it is not in front of the camera. */
+  worldToScreen(lonDeg: number, latDeg: number, heightM?: number): { x: number; y: number } | null;
+  /** Put the camera `range` metres from a point, instantly; tiles then reload (`tilesLoaded` goes false). */
+  lookAt(view: LookAt): void;
+  /** The same, animated; resolves when the flight ends. */
+  flyTo(view: LookAt, durationS?: number): Promise<boolean>;
+}
+
+declare global {
+  interface Window {
+    __bdtwin?: BdtwinHooks;
+  }
+}
+
+export function installTestHooks(twin: TwinScene): () => void {
+  const hooks: BdtwinHooks = {
+    get ready() {
+      return twin.layersSettled;
+    },
+    get tilesLoaded() {
+      return twin.tilesLoaded;
+    },
+    get renderedFeatures() {
+      return twin.renderedFeatures;
+    },
+    get selected() {
+      return twin.selected;
+    },
+    get errors() {
+      return twin.errorMessages();
+    },
+    worldToScreen(lonDeg, latDeg, heightM = 0) {
+      const { scene } = twin.viewer;
+      const world = Cartesian3.fromDegrees(lonDeg, latDeg, heightM);
+      const win = SceneTransforms.worldToWindowCoordinates(scene, world);
+      if (!win) return null;
+      const rect = scene.canvas.getBoundingClientRect();
+      return { x: rect.left + win.x, y: rect.top + win.y };
+    },
+    lookAt(view) {
+      twin.lookAt(view);
+    },
+    flyTo(view, durationS) {
+      return twin.flyTo(view, durationS);
+    },
+  };
+  window.__bdtwin = hooks;
+  (window as unknown as { __twin: unknown }).__twin = twin; // DEBUG-REMOVE
+  return () => {
+    if (window.__bdtwin === hooks) delete window.__bdtwin;
+  };
+}
