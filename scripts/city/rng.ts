@@ -75,3 +75,28 @@ export function createRng(seed: number): Rng {
     },
   };
 }
+
+/**
+ * Smooth 2-D value noise in [0, 1): random values on a square lattice of `wavelengthM`,
+ * blended with smoothstep. Used to make development come in contiguous neighbourhoods.
+ */
+export function valueNoise2d(seed: number, wavelengthM: number): (xM: number, yM: number) => number {
+  const lattice = (i: number, j: number): number => {
+    let h = (seed ^ Math.imul(i, 0x27d4eb2d) ^ Math.imul(j, 0x165667b1)) >>> 0;
+    h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+    return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
+  };
+  const smooth = (t: number) => t * t * (3 - 2 * t);
+  return (xM, yM) => {
+    const gx = xM / wavelengthM;
+    const gy = yM / wavelengthM;
+    const i = Math.floor(gx);
+    const j = Math.floor(gy);
+    const fx = smooth(gx - i);
+    const fy = smooth(gy - j);
+    const a = lattice(i, j) + (lattice(i + 1, j) - lattice(i, j)) * fx;
+    const b = lattice(i, j + 1) + (lattice(i + 1, j + 1) - lattice(i, j + 1)) * fx;
+    return a + (b - a) * fy;
+  };
+}

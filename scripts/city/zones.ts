@@ -8,7 +8,14 @@ import type { Projection, XY } from './projection.js';
 
 export type ZoneKind = 'oldCentre' | 'urban' | 'suburban' | 'newCity' | 'industrial' | 'rural';
 
-export const ZONE_KINDS: readonly ZoneKind[] = ['oldCentre', 'urban', 'suburban', 'newCity', 'industrial', 'rural'];
+export const ZONE_KINDS: readonly ZoneKind[] = [
+  'oldCentre',
+  'urban',
+  'suburban',
+  'newCity',
+  'industrial',
+  'rural',
+];
 
 /** Base urban form of each 2025 ward (by name, as in the ward GeoJSON). */
 export const WARD_BASE_KIND: Readonly<Record<string, ZoneKind>> = {
@@ -36,7 +43,11 @@ export interface District {
 export const DISTRICTS: readonly District[] = [
   // Phú Cường: the market, Chùa Bà Thiên Hậu and the shophouse grid between the Sài Gòn river
   // and Đại lộ Bình Dương, centred near Chợ Thủ Dầu Một.
-  { name: 'Phú Cường (phố cổ)', kind: 'oldCentre', circle: { lonDeg: 106.6555, latDeg: 10.9805, radiusM: 1150 } },
+  {
+    name: 'Phú Cường (phố cổ)',
+    kind: 'oldCentre',
+    circle: { lonDeg: 106.6555, latDeg: 10.9805, radiusM: 850 },
+  },
   // Bình Dương New City (Thành phố mới, Hòa Phú), around the Administrative Centre.
   {
     name: 'Thành phố mới Bình Dương',
@@ -124,17 +135,31 @@ export const ZONE_STREETS: Readonly<Record<ZoneKind, ZoneStreetParams>> = {
 };
 
 /**
- * Target buildings per km² of each zone. The five wards would really hold well over 100,000
- * buildings; the demo must stay under 60,000 for the browser, so every zone is thinned to the
- * same fraction of reality and the difference between zones is kept. Blocks are developed in
- * order of closeness to main roads until the zone reaches its target, so the city grows along
- * its arterials, as Bình Dương did.
+ * Target buildings per km² of each zone. The five wards really hold well over 100,000 buildings;
+ * the demo must stay under 60,000 for the browser. The old town, the part leaders and visitors
+ * look at first, is kept close to its real density; elsewhere blocks are developed in clusters
+ * (near main roads first, see generate.ts) until the zone reaches its target, so the suburbs
+ * read as built-up quarters amid vacant land, which is how much of Bình Dương looks today.
  */
 export const ZONE_TARGET_BUILDINGS_PER_KM2: Readonly<Record<ZoneKind, number>> = {
-  oldCentre: 3000,
-  urban: 620,
-  suburban: 300,
-  newCity: 230,
+  oldCentre: 4500,
+  urban: 560,
+  suburban: 230,
+  newCity: 250,
   industrial: 45,
-  rural: 110,
+  rural: 120,
+};
+
+/**
+ * Street-grid orientation per ward, degrees from east. Local streets run parallel or square to
+ * the main road through the ward: Đại lộ Bình Dương in Thủ Dầu Một, Lê Hồng Phong / Huỳnh Văn
+ * Lũy in Phú Lợi, QL13 running north in Chánh Hiệp and Phú An, and the Hùng Vương axis of the
+ * New City in Bình Dương ward. Read off the bus-stop sequences; approximate.
+ */
+export const WARD_GRID_ANGLE_DEG: Readonly<Record<string, number>> = {
+  'Thủ Dầu Một': 37,
+  'Phú Lợi': 10,
+  'Chánh Hiệp': 2,
+  'Bình Dương': 59,
+  'Phú An': 6,
 };

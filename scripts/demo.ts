@@ -1,0 +1,159 @@
+/**
+ * The demo city, built when missing or stale: generated footprints and streets
+ * (data/generated), tiled into build/demo/buildings, with the real ward boundaries and bus
+ * stops beside them and a layers.json manifest for `bdtwin serve`. Also builds the viewer.
+ * Used by `npm start` and by the tests, so both see the same city.
+ */
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LayerManifestEntry } from '../tiler/src/api/layers.js';
+import { TILE_DEFAULTS, tileBuildings } from '../tiler/src/tile.js';
+import { CITY_GENERATOR_VERSION, DEFAULT_SEED, writeDemoCity } from './generate-city.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DEMO_DIR = path.join(REPO_ROOT, 'build/demo');
+export const GENERATED_DIR = path.join(REPO_ROOT, 'data/generated');
+export const WEB_DIR = path.join(REPO_ROOT, 'web');
+export const WEB_DIST = path.join(WEB_DIR, 'dist');
+
+type Log = (line: string) => void;
+
+/** Layers of the demo, in drawing order. Paths are relative to the demo folder. */
+const LAYERS: (LayerManifestEntry & { from: string })[] = [
+  {
+    id: 'boundaries',
+    kind: 'boundaries',
+    title: 'Ranh giới phường (từ 01/07/2025)',
+    path: 'wards-2025.geojson',
+    from: 'data/admin/thu_dau_mot_2025_wards.geojson',
+  },
+  {
+    id: 'roads',
+    kind: 'roads',
+    title: 'Đường phố',
+    path: 'roads.geojson',
+    from: 'data/generated/roads.geojson',
+  },
+  {
+    id: 'bus-stops',
+    kind: 'points',
+    title: 'Trạm xe buýt Kaze',
+    path: 'bus-stops.geojson',
+    from: 'data/transport/kaze_bus_stops_osm.geojson',
+  },
+  { id: 'buildings', kind: 'buildings', title: 'Công trình', path: 'buildings/tileset.json', from: '' },
+];
+
+async function exists(p: string) {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Hash of every file under `dir` (sorted), skipping tests: changes when the code does. */
+async function hashTree(dir: string, hash = createHash('sha256')): Promise<ReturnType<typeof createHash>> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await hashTree(p, hash);
+    else if (!e.name.endsWith('.test.ts')) hash.update(e.name).update(await readFile(p));
+  }
+  return hash;
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+interface GeneratedStamp {
+  seed: number;
+  version: string | number;
+}
+
+/** Generates data/generated/{buildings,roads}.geojson unless present for this seed and version. */
+export async function ensureCity(log: Log = console.log, seed = DEFAULT_SEED): Promise<void> {
+  const stampFile = path.join(GENERATED_DIR, 'stamp.json');
+  const stamp = await readJson<GeneratedStamp>(stampFile);
+  const have =
+    (await exists(path.join(GENERATED_DIR, 'buildings.geojson'))) &&
+    (await exists(path.join(GENERATED_DIR, 'roads.geojson')));
+  if (have && stamp?.seed === seed && stamp.version === CITY_GENERATOR_VERSION) return;
+  log(`generating the demo city (seed ${seed}) into ${path.relative(REPO_ROOT, GENERATED_DIR)}/ …`);
+  await writeDemoCity({ outDir: GENERATED_DIR, seed });
+  await writeFile(stampFile, JSON.stringify({ seed, version: CITY_GENERATOR_VERSION }));
+}
+
+/** Builds build/demo (tiles + layers) unless it is up to date with its inputs and the tiler. */
+export async function ensureDemo(options: { log?: Log } = {}): Promise<{ dataDir: string }> {
+  const log = options.log ?? console.log;
+  await ensureCity(log);
+  const buildingsFile = path.join(GENERATED_DIR, 'buildings.geojson');
+  const hash = await hashTree(path.join(REPO_ROOT, 'tiler/src'));
+  hash.update(await readFile(buildingsFile));
+  for (const layer of LAYERS) if (layer.from) hash.update(await readFile(path.join(REPO_ROOT, layer.from)));
+  const key = hash.digest('hex');
+  const stampFile = path.join(DEMO_DIR, 'stamp.json');
+  if ((await readJson<{ key: string }>(stampFile))?.key === key) return { dataDir: DEMO_DIR };
+
+  log('tiling the demo buildings …');
+  await mkdir(DEMO_DIR, { recursive: true });
+  await rm(stampFile, { force: true });
+  const report = await tileBuildings([buildingsFile], {
+    ...TILE_DEFAULTS,
+    out: path.join(DEMO_DIR, 'buildings'),
+  });
+  log(
+    `  ${report.buildingsWritten.toLocaleString('en')} buildings in ${report.tiles} tiles, ` +
+      `${(report.bytesWritten / 1e6).toFixed(1)} MB, ${report.seconds.toFixed(1)} s`,
+  );
+  for (const layer of LAYERS) {
+    if (!layer.from) continue;
+    // Replace rather than overwrite: a copied read-only file could not be overwritten.
+    await rm(path.join(DEMO_DIR, layer.path), { force: true });
+    await copyFile(path.join(REPO_ROOT, layer.from), path.join(DEMO_DIR, layer.path));
+  }
+  const manifest: LayerManifestEntry[] = LAYERS.map(({ id, kind, title, path: p }) => ({
+    id,
+    kind,
+    title,
+    path: p,
+  }));
+  await writeFile(path.join(DEMO_DIR, 'layers.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(stampFile, JSON.stringify({ key }));
+  return { dataDir: DEMO_DIR };
+}
+
+/** Newest modification time (ms) of the files under `p`. */
+async function newestMtime(p: string): Promise<number> {
+  const s = await stat(p).catch(() => undefined);
+  if (!s) return 0;
+  if (!s.isDirectory()) return s.mtimeMs;
+  let newest = 0;
+  for (const e of await readdir(p)) newest = Math.max(newest, await newestMtime(path.join(p, e)));
+  return newest;
+}
+
+/** Builds the viewer into web/dist when it is missing or older than its sources. */
+export async function ensureWebBuild(options: { log?: Log } = {}): Promise<string> {
+  const log = options.log ?? console.log;
+  const built = await stat(path.join(WEB_DIST, 'index.html')).catch(() => undefined);
+  const sources = Math.max(
+    ...(await Promise.all(
+      ['web/src', 'web/index.html', 'web/vite.config.ts', 'web/package.json', 'tiler/src/api'].map((p) =>
+        newestMtime(path.join(REPO_ROOT, p)),
+      ),
+    )),
+  );
+  if (built && built.mtimeMs >= sources) return WEB_DIST;
+  log('building the viewer (vite) …');
+  const { build } = await import('vite');
+  await build({ root: WEB_DIR, configFile: path.join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  return WEB_DIST;
+}
