@@ -28,6 +28,7 @@ const LAYERS: (LayerManifestEntry & { from: string })[] = [
     title: 'Ranh giới phường (từ 01/07/2025)',
     path: 'wards-2025.geojson',
     from: 'data/admin/thu_dau_mot_2025_wards.geojson',
+    attribution: 'Ranh giới phường: vietnam-3d-map (MIT)',
   },
   {
     id: 'roads',
@@ -35,6 +36,7 @@ const LAYERS: (LayerManifestEntry & { from: string })[] = [
     title: 'Đường phố',
     path: 'roads.geojson',
     from: 'data/generated/roads.geojson',
+    attribution: 'Quốc lộ: CTU-SematX/LegoCity (CC-BY-SA-4.0); đường phố khác: mô phỏng',
   },
   {
     id: 'bus-stops',
@@ -42,8 +44,16 @@ const LAYERS: (LayerManifestEntry & { from: string })[] = [
     title: 'Trạm xe buýt Kaze',
     path: 'bus-stops.geojson',
     from: 'data/transport/kaze_bus_stops_osm.geojson',
+    attribution: 'Trạm xe buýt © OpenStreetMap contributors (ODbL)',
   },
-  { id: 'buildings', kind: 'buildings', title: 'Công trình', path: 'buildings/tileset.json', from: '' },
+  {
+    id: 'buildings',
+    kind: 'buildings',
+    title: 'Công trình',
+    path: 'buildings/tileset.json',
+    from: '',
+    attribution: 'Công trình: thành phố mô phỏng của bdtwin, không phải dữ liệu thật',
+  },
 ];
 
 async function exists(p: string) {
@@ -97,6 +107,7 @@ export async function ensureDemo(options: { log?: Log } = {}): Promise<{ dataDir
   const buildingsFile = path.join(GENERATED_DIR, 'buildings.geojson');
   const hash = await hashTree(path.join(REPO_ROOT, 'tiler/src'));
   hash.update(await readFile(buildingsFile));
+  hash.update(JSON.stringify(LAYERS));
   for (const layer of LAYERS) if (layer.from) hash.update(await readFile(path.join(REPO_ROOT, layer.from)));
   const key = hash.digest('hex');
   const stampFile = path.join(DEMO_DIR, 'stamp.json');
@@ -119,12 +130,7 @@ export async function ensureDemo(options: { log?: Log } = {}): Promise<{ dataDir
     await rm(path.join(DEMO_DIR, layer.path), { force: true });
     await copyFile(path.join(REPO_ROOT, layer.from), path.join(DEMO_DIR, layer.path));
   }
-  const manifest: LayerManifestEntry[] = LAYERS.map(({ id, kind, title, path: p }) => ({
-    id,
-    kind,
-    title,
-    path: p,
-  }));
+  const manifest: LayerManifestEntry[] = LAYERS.map(({ from: _from, ...entry }) => entry);
   await writeFile(path.join(DEMO_DIR, 'layers.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(stampFile, JSON.stringify({ key }));
   return { dataDir: DEMO_DIR };

@@ -145,6 +145,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     const tileset = buildTileset(rootNode, {
       generator: 'bdtwin tiler',
       tilesetVersion: new Date().toISOString(),
+      extentDiagonalM: diagonalM(rootNode.extent),
     });
     tileset.root.transform = frame.toEcef;
     const tilesetJson = JSON.stringify(tileset);

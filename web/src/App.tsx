@@ -49,16 +49,13 @@ export function App() {
     twinRef.current?.setStyleMode(m);
   };
 
-  const status =
-    state.phase === 'layers'
-      ? t('status.loadingLayers')
-      : state.phase === 'tiles'
-        ? t('status.loadingTiles')
-        : state.phase === 'ready'
-          ? t('status.ready')
-          : state.layers.length === 0 && state.errors.length === 0
-            ? t('status.noLayers')
-            : '';
+  const status = {
+    layers: t('status.loadingLayers'),
+    tiles: t('status.loadingTiles'),
+    ready: t('status.ready'),
+    empty: t('status.noLayers'),
+    error: '',
+  }[state.phase];
 
   return (
     <div className="app">

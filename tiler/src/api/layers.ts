@@ -14,6 +14,8 @@ export interface LayerInfo {
   title: string;
   /** Where the viewer fetches the layer from. */
   url: string;
+  /** Source and licence line the viewer must show while the layer is on screen (ODbL, CC-BY-SA…). */
+  attribution?: string;
 }
 
 /**
@@ -25,4 +27,5 @@ export interface LayerManifestEntry {
   kind: LayerKind;
   title: string;
   path: string;
+  attribution?: string;
 }

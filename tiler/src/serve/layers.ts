@@ -32,6 +32,9 @@ export function validateManifest(json: unknown, file: string): LayerManifestEntr
         `${where} has kind ${JSON.stringify(e.kind)}; expected one of ${KINDS.join(', ')}`,
       );
     }
+    if (e.attribution !== undefined && typeof e.attribution !== 'string') {
+      throw new InputError(file, `${where} attribution must be a string`);
+    }
     if (path.isAbsolute(e.path!) || e.path!.split(/[\\/]/).includes('..')) {
       throw new InputError(file, `${where} path must stay inside the data folder`);
     }
@@ -61,11 +64,12 @@ export async function discoverLayers(dataDir: string): Promise<LayerInfo[]> {
     } catch (error) {
       throw new InputError(manifest, `is not valid JSON (${(error as Error).message})`);
     }
-    return validateManifest(json, manifest).map(({ id, kind, title, path: p }) => ({
+    return validateManifest(json, manifest).map(({ id, kind, title, path: p, attribution }) => ({
       id,
       kind,
       title,
       url: toUrl(p),
+      ...(attribution ? { attribution } : {}),
     }));
   }
   if (!(await exists(dataDir))) return [];

@@ -93,3 +93,52 @@ describe('bdtwin serve', () => {
     }
   });
 });
+
+describe('bdtwin serve with a layers.json manifest', () => {
+  let dir: string;
+  let s: RunningServer;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bdtwin-manifest-'));
+    s = await startServer({ port: 0, host: '127.0.0.1', dataDir: dir, webDir: path.join(dir, 'no-web') });
+  });
+  afterAll(async () => {
+    await s?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lists the manifest, attribution included, with URLs under /data/', async () => {
+    const manifest = [
+      {
+        id: 'stops',
+        kind: 'points',
+        title: 'Trạm xe buýt',
+        path: 'stops.geojson',
+        attribution: '© OpenStreetMap contributors (ODbL)',
+      },
+    ];
+    await writeFile(path.join(dir, 'layers.json'), JSON.stringify(manifest));
+    expect(await (await fetch(`${s.url}/api/layers`)).json()).toEqual([
+      {
+        id: 'stops',
+        kind: 'points',
+        title: 'Trạm xe buýt',
+        url: '/data/stops.geojson',
+        attribution: '© OpenStreetMap contributors (ODbL)',
+      },
+    ]);
+  });
+
+  it('answers a broken manifest with an error naming the file and entry, and keeps serving', async () => {
+    await writeFile(
+      path.join(dir, 'layers.json'),
+      JSON.stringify([{ id: 'x', kind: 'volcano', title: 'x', path: 'x' }]),
+    );
+    const res = await fetch(`${s.url}/api/layers`);
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { message: string }).message).toMatch(
+      /layers\.json: layer #0 has kind "volcano"/,
+    );
+    await writeFile(path.join(dir, 'layers.json'), '[]');
+    expect((await fetch(`${s.url}/api/layers`)).status).toBe(200);
+  });
+});

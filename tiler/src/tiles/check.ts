@@ -225,12 +225,7 @@ async function checkContent(
         if (max >= f.featureCount)
           result.problems.push(`${uri}: feature id ${max} ≥ featureCount ${f.featureCount}`);
         const meta = json.extensions?.[EXT_STRUCTURAL_METADATA] as
-          | {
-              propertyTables?: {
-                count: number;
-                properties: Record<string, { values: number; stringOffsets?: number }>;
-              }[];
-            }
+          | { propertyTables?: PropertyTableJson[] }
           | undefined;
         const table = f.propertyTable === undefined ? undefined : meta?.propertyTables?.[f.propertyTable];
         if (!table) {
@@ -242,24 +237,7 @@ async function checkContent(
             `${uri}: property table has ${table.count} rows for ${f.featureCount} features`,
           );
         }
-        for (const [name, prop] of Object.entries(table.properties)) {
-          if (prop.stringOffsets === undefined || !bin) continue;
-          const view = (i: number) => {
-            const bv = json.bufferViews![i]!;
-            return new Uint8Array(bin.buffer, bin.byteOffset + (bv.byteOffset ?? 0), bv.byteLength);
-          };
-          const offBytes = view(prop.stringOffsets);
-          const offsets = new Uint32Array(offBytes.slice().buffer, 0, table.count + 1);
-          const valuesLength = view(prop.values).byteLength;
-          for (let i = 0; i < table.count; i++) {
-            if (offsets[i]! > offsets[i + 1]! || offsets[i + 1]! > valuesLength) {
-              result.problems.push(
-                `${uri}: string offsets of "${name}" are out of order or out of range at row ${i}`,
-              );
-              break;
-            }
-          }
-        }
+        checkPropertyTable(json, bin, uri, table, result);
       }
     });
   }
@@ -267,5 +245,98 @@ async function checkContent(
     result.problems.push(
       `${uri}: vertices outside the tile's region ${fmt(region)}, e.g. ${outside.join(', ')}`,
     );
+  }
+}
+
+interface PropertyTableJson {
+  class: string;
+  count: number;
+  properties: Record<string, { values: number; stringOffsets?: number; stringOffsetType?: string }>;
+}
+
+const COMPONENT_BYTES: Record<string, number> = {
+  INT8: 1,
+  UINT8: 1,
+  INT16: 2,
+  UINT16: 2,
+  INT32: 4,
+  UINT32: 4,
+  FLOAT32: 4,
+  INT64: 8,
+  UINT64: 8,
+  FLOAT64: 8,
+};
+
+/**
+ * Buffer views of a property table: exact lengths (clients derive counts from them), start
+ * aligned to the component size, string offsets ordered and inside their values buffer.
+ */
+function checkPropertyTable(
+  json: { bufferViews?: { byteOffset?: number; byteLength: number }[]; extensions?: Record<string, unknown> },
+  bin: Uint8Array | undefined,
+  uri: string,
+  table: PropertyTableJson,
+  result: TilesetCheckResult,
+) {
+  const schema = (
+    json.extensions?.[EXT_STRUCTURAL_METADATA] as {
+      schema?: {
+        classes?: Record<string, { properties: Record<string, { type: string; componentType?: string }> }>;
+      };
+    }
+  )?.schema;
+  const classProps = schema?.classes?.[table.class]?.properties;
+  if (!classProps) {
+    result.problems.push(`${uri}: property table class "${table.class}" is not in the schema`);
+    return;
+  }
+  for (const [name, prop] of Object.entries(table.properties)) {
+    const def = classProps[name];
+    const values = json.bufferViews?.[prop.values];
+    if (!def || !values) {
+      result.problems.push(`${uri}: property "${name}" has no schema entry or buffer view`);
+      continue;
+    }
+    const where = `${uri}: property "${name}"`;
+    if (def.type === 'SCALAR') {
+      const size = COMPONENT_BYTES[def.componentType ?? ''] ?? 0;
+      if (values.byteLength !== table.count * size) {
+        result.problems.push(
+          `${where} has ${values.byteLength} bytes for ${table.count} × ${size}-byte values`,
+        );
+      }
+      if ((values.byteOffset ?? 0) % size !== 0) result.problems.push(`${where} is not ${size}-byte aligned`);
+    } else if (def.type === 'STRING') {
+      const offsetsView =
+        prop.stringOffsets === undefined ? undefined : json.bufferViews?.[prop.stringOffsets];
+      if (!offsetsView || !bin) {
+        result.problems.push(`${where} has no string offsets`);
+        continue;
+      }
+      const offSize = COMPONENT_BYTES[prop.stringOffsetType ?? 'UINT32'] ?? 4;
+      if (
+        offsetsView.byteLength !== (table.count + 1) * offSize ||
+        (offsetsView.byteOffset ?? 0) % offSize !== 0
+      ) {
+        result.problems.push(`${where}: string offsets have the wrong length or alignment`);
+        continue;
+      }
+      const bytes = bin.slice(
+        offsetsView.byteOffset ?? 0,
+        (offsetsView.byteOffset ?? 0) + offsetsView.byteLength,
+      );
+      const offsets = offSize === 4 ? new Uint32Array(bytes.buffer) : new Uint16Array(bytes.buffer);
+      for (let i = 0; i < table.count; i++) {
+        if (offsets[i]! > offsets[i + 1]! || offsets[i + 1]! > values.byteLength) {
+          result.problems.push(`${where}: string offsets are out of order or out of range at row ${i}`);
+          break;
+        }
+      }
+      if (offsets[table.count] !== values.byteLength) {
+        result.problems.push(
+          `${where}: ${values.byteLength} value bytes but offsets end at ${offsets[table.count]}`,
+        );
+      }
+    }
   }
 }

@@ -107,6 +107,7 @@ export async function writeTileGlb(
 
   const count = buildings.length;
   const table = metadata.setSchema(BUILDING_SCHEMA).addPropertyTable({
+    name: 'buildings',
     class: BUILDING_CLASS,
     count,
     properties: {

@@ -12,6 +12,9 @@ import {
  * - EXT_structural_metadata: a schema and property tables (one row per feature).
  * glTF-Transform has no built-in support; this follows its custom-extension pattern (binary
  * data goes into buffer views via `otherBufferViews`, as EXT_meshopt_compression does).
+ * Buffer views keep their exact length (clients derive counts from it) and start on 8-byte
+ * boundaries within one block; glTF-Transform places that block after the 4-byte-padded
+ * accessors, which meets the spec's rule of aligning to the component size (≤ 4 bytes here).
  * Reading is not needed by the tiler, so `read` ignores the extensions.
  */
 
@@ -88,18 +91,6 @@ interface EncodedTable {
   views: Record<string, { values: Uint8Array; stringOffsets?: Uint8Array }>;
 }
 
-/**
- * Pads to a multiple of 8 bytes (the 3D Metadata spec wants property buffers 8-byte aligned),
- * and to at least 8: glTF forbids empty buffer views, e.g. a column of empty names.
- */
-function pad8(bytes: Uint8Array): Uint8Array {
-  const padded = Math.max(8, (bytes.byteLength + 7) & ~7);
-  if (padded === bytes.byteLength) return bytes;
-  const out = new Uint8Array(padded);
-  out.set(bytes);
-  return out;
-}
-
 function encodeProperty(
   prop: MetadataProperty,
   count: number,
@@ -122,11 +113,11 @@ function encodeProperty(
       values.set(p, at);
       at += p.byteLength;
     }
-    return { values: pad8(values), stringOffsets: pad8(new Uint8Array(offsets.buffer)) };
+    return { values, stringOffsets: new Uint8Array(offsets.buffer) };
   }
   const typed =
     prop.componentType === 'FLOAT32' ? Float32Array.from(prop.values) : Uint16Array.from(prop.values);
-  return { values: pad8(new Uint8Array(typed.buffer)) };
+  return { values: new Uint8Array(typed.buffer) };
 }
 
 export class EXTStructuralMetadata extends Extension {
@@ -141,10 +132,17 @@ export class EXTStructuralMetadata extends Extension {
     return this;
   }
 
-  /** Adds a property table; returns its index (for EXT_mesh_features `propertyTable`). */
+  /**
+   * Adds a property table; returns its index (for EXT_mesh_features `propertyTable`).
+   * A string column whose values are all empty is left out (glTF forbids empty buffer views;
+   * clients read a missing optional property as "no value").
+   */
   addPropertyTable(table: PropertyTableInput): number {
     const views: EncodedTable['views'] = {};
-    for (const [id, prop] of Object.entries(table.properties)) views[id] = encodeProperty(prop, table.count);
+    for (const [id, prop] of Object.entries(table.properties)) {
+      if (prop.type === 'STRING' && prop.values.every((v) => v === '')) continue;
+      views[id] = encodeProperty(prop, table.count);
+    }
     this.tables.push({ input: table, views });
     return this.tables.length - 1;
   }
@@ -153,18 +151,36 @@ export class EXTStructuralMetadata extends Extension {
     return this;
   }
 
+  /** All property buffers in one block, each segment starting on an 8-byte boundary. */
+  private block:
+    | { bytes: Uint8Array; segments: Map<Uint8Array, { offset: number; length: number }> }
+    | undefined;
+
   override prewrite(context: WriterContext, _propertyType: PropertyType): this {
     if (this.tables.length === 0) return this;
     const buffer = this.document.getRoot().listBuffers()[0];
     if (!buffer)
       throw new Error(`${EXT_STRUCTURAL_METADATA}: the document needs a buffer for property tables`);
-    const views = context.otherBufferViews.get(buffer) ?? [];
+    // glTF-Transform writes each "other" buffer view back to back without padding, so the
+    // views are laid out here and split again in write().
+    const parts: Uint8Array[] = [];
     for (const table of this.tables) {
       for (const v of Object.values(table.views)) {
-        views.push(v.values);
-        if (v.stringOffsets) views.push(v.stringOffsets);
+        parts.push(v.values);
+        if (v.stringOffsets) parts.push(v.stringOffsets);
       }
     }
+    const segments = new Map<Uint8Array, { offset: number; length: number }>();
+    let size = 0;
+    for (const p of parts) {
+      segments.set(p, { offset: size, length: p.byteLength });
+      size = (size + p.byteLength + 7) & ~7;
+    }
+    const bytes = new Uint8Array(size);
+    for (const [p, seg] of segments) bytes.set(p, seg.offset);
+    this.block = { bytes, segments };
+    const views = context.otherBufferViews.get(buffer) ?? [];
+    views.push(bytes);
     context.otherBufferViews.set(buffer, views);
     return this;
   }
@@ -172,11 +188,29 @@ export class EXTStructuralMetadata extends Extension {
   override write(context: WriterContext): this {
     if (!this.schema) return this;
     const json = context.jsonDoc.json;
-    const index = (data: Uint8Array) => {
-      const i = context.otherBufferViewsIndexMap.get(data);
-      if (i === undefined) throw new Error(`${EXT_STRUCTURAL_METADATA}: property buffer was not written`);
-      return i;
-    };
+    const blockIndex = this.block ? context.otherBufferViewsIndexMap.get(this.block.bytes) : undefined;
+    if (!this.block || blockIndex === undefined)
+      throw new Error(`${EXT_STRUCTURAL_METADATA}: property buffers were not written`);
+    const blockView = json.bufferViews![blockIndex]!;
+    const { segments } = this.block;
+    // The block's own view becomes the first segment; the others are appended.
+    let first = true;
+    const viewIndex = new Map<Uint8Array, number>();
+    for (const [data, seg] of segments) {
+      const view = {
+        buffer: blockView.buffer,
+        byteOffset: (blockView.byteOffset ?? 0) + seg.offset,
+        byteLength: seg.length,
+      };
+      if (first) {
+        json.bufferViews![blockIndex] = view;
+        viewIndex.set(data, blockIndex);
+        first = false;
+      } else {
+        viewIndex.set(data, json.bufferViews!.push(view) - 1);
+      }
+    }
+    const index = (data: Uint8Array) => viewIndex.get(data)!;
     const propertyTables = this.tables.map(({ input, views }) => {
       const properties: Record<string, Record<string, unknown>> = {};
       for (const [id, v] of Object.entries(views)) {

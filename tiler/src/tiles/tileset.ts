@@ -67,13 +67,20 @@ function toTileJson(node: TilesetNode): TileJson {
 
 export function buildTileset(
   root: TilesetNode,
-  options: { generator: string; tilesetVersion: string; extras?: Record<string, unknown> },
+  options: {
+    generator: string;
+    tilesetVersion: string;
+    extentDiagonalM: number;
+    extras?: Record<string, unknown>;
+  },
 ): Tileset {
   const rootTile = toTileJson(root);
   rootTile.refine = 'ADD';
   return {
     asset: { version: '1.1', generator: options.generator, tilesetVersion: options.tilesetVersion },
-    geometricError: root.geometricErrorM * 2,
+    // Clients render the root only when this error is visible on screen, so it must be > 0
+    // even when the root is a single leaf (error 0): use the extent's size.
+    geometricError: Math.max(root.geometricErrorM * 2, options.extentDiagonalM),
     root: rootTile,
     ...(options.extras ? { extras: options.extras } : {}),
   };

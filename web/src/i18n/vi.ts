@@ -22,8 +22,8 @@ export const vi = {
   'legend.heading.height': 'Chiều cao công trình',
   'legend.use.residential': 'Nhà ở (ODT, ONT)',
   'legend.use.commercial': 'Thương mại, dịch vụ (TMD)',
-  'legend.use.industrial': 'Công nghiệp, sản xuất (SKK, SKC, SKN, SKT)',
-  'legend.use.public': 'Công trình công cộng (giáo dục, y tế, văn hóa, thể thao, cơ quan…)',
+  'legend.use.industrial': 'Công nghiệp (SKK, SKC, SKN, SKT)',
+  'legend.use.public': 'Công cộng (giáo dục, y tế, cơ quan…)',
   'legend.use.religious': 'Tôn giáo, tín ngưỡng (TON, TIN)',
   'legend.use.other': 'Khác / chưa rõ',
   'legend.height.below': 'Dưới {max} m',
@@ -36,7 +36,6 @@ export const vi = {
   'legend.road.tertiary': 'Đường nhánh',
   'legend.road.residential': 'Đường khu dân cư',
   'legend.boundary': 'Ranh giới phường',
-  'legend.busStop': 'Trạm xe buýt',
 
   'panel.title': 'Thông tin công trình',
   'panel.close': 'Đóng',
@@ -50,7 +49,6 @@ export const vi = {
   'panel.meters': '{value} m',
   'panel.useUnknownCode': 'mã không có trong danh mục',
 
-  'layers.heading': 'Lớp dữ liệu',
   'home.tooltip': 'Về góc nhìn ban đầu',
 } as const;
 

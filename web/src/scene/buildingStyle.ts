@@ -66,11 +66,12 @@ export interface HeightClass {
 }
 
 export const HEIGHT_CLASSES: readonly HeightClass[] = [
-  { min: 0, color: '#FFF1C1' },
-  { min: 10, color: '#FDCB7E' },
-  { min: 20, color: '#F79345' },
-  { min: 40, color: '#D9473A' },
-  { min: 80, color: '#8C1D5A' },
+  { min: 0, color: '#FFF5C8' },
+  { min: 6, color: '#FEDD8D' },
+  { min: 12, color: '#FDAE61' },
+  { min: 20, color: '#F46D43' },
+  { min: 40, color: '#D53E4F' },
+  { min: 80, color: '#7B2A6B' },
 ];
 
 /** Colour of the picked building (applied per feature, on top of the style). */

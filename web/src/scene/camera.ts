@@ -25,7 +25,7 @@ export interface LookAt {
  * Thủ Dầu Một ward), looking north-north-east obliquely so that the 5 wards
  * (lon 106.58–106.72, lat 10.94–11.10) fall into view with buildings reading as 3D.
  */
-export const HOME_VIEW: LookAt = { lon: 106.665, lat: 10.995, range: 9000, heading: 15, pitch: -32 };
+export const HOME_VIEW: LookAt = { lon: 106.664, lat: 10.983, range: 4500, heading: 20, pitch: -35 };
 
 /** Move the camera instantly (no flight) and leave it free for the user. */
 export function lookAt(viewer: Viewer, v: LookAt): void {

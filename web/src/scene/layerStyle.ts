@@ -11,13 +11,14 @@ export interface RoadStyle {
 }
 
 export const ROAD_STYLES: readonly RoadStyle[] = [
-  { id: 'trunk', label: 'legend.road.trunk', color: '#FF9F1C', width: 7 },
-  { id: 'primary', label: 'legend.road.primary', color: '#FFD166', width: 5 },
-  { id: 'secondary', label: 'legend.road.secondary', color: '#FFFFFF', width: 4 },
-  { id: 'tertiary', label: 'legend.road.tertiary', color: '#E9E4D8', width: 3 },
-  { id: 'residential', label: 'legend.road.residential', color: '#BDB8AE', width: 1.5 },
+  { id: 'trunk', label: 'legend.road.trunk', color: '#FF9F1C', width: 5 },
+  { id: 'primary', label: 'legend.road.primary', color: '#FFD166', width: 4 },
+  { id: 'secondary', label: 'legend.road.secondary', color: '#F4F1EA', width: 3 },
+  { id: 'tertiary', label: 'legend.road.tertiary', color: '#D9D4C7', width: 2 },
+  { id: 'residential', label: 'legend.road.residential', color: '#B5B0A4', width: 1 },
   // `service` roads (alleys, yards) are not drawn.
 ];
 
 export const BOUNDARY_STYLE = { label: 'legend.boundary' as MessageId, color: '#FF4FD8', width: 3 };
-export const BUS_STOP_STYLE = { label: 'legend.busStop' as MessageId, color: '#00C389', size: 8 };
+/** Points layers (bus stops); the legend shows each layer's own title. */
+export const BUS_STOP_STYLE = { color: '#00C389', size: 8 };

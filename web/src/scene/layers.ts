@@ -1,9 +1,11 @@
 import {
+  ArcType,
   Cartesian2,
   Cartesian3,
   Cesium3DTileset,
   CesiumTerrainProvider,
   Color,
+  Credit,
   DistanceDisplayCondition,
   GeometryInstance,
   GroundPolylineGeometry,
@@ -14,7 +16,9 @@ import {
   Material,
   NearFarScalar,
   PointPrimitiveCollection,
+  PolylineGeometry,
   PolylineMaterialAppearance,
+  Primitive,
   ShadowMode,
   Terrain,
   VerticalOrigin,
@@ -41,14 +45,44 @@ export async function fetchLayers(signal?: AbortSignal): Promise<LayerInfo[]> {
   return layers as LayerInfo[];
 }
 
-export async function loadLayer(viewer: Viewer, info: LayerInfo, signal: AbortSignal): Promise<LoadedLayer> {
+export interface LoadOptions {
+  signal: AbortSignal;
+  /**
+   * Drape lines on terrain (GroundPolylinePrimitive, shadow volumes). Only needed when a terrain
+   * layer is present; on the bare ellipsoid plain polylines just above it look the same and
+   * are far cheaper (17k demo streets as ground polylines make SwiftShader frames take >10 s).
+   */
+  clampToGround: boolean;
+}
+
+export async function loadLayer(viewer: Viewer, info: LayerInfo, options: LoadOptions): Promise<LoadedLayer> {
+  const layer = await loadLayerContent(viewer, info, options);
+  if (!info.attribution) return layer;
+  // Licences such as ODbL and CC-BY-SA require the source to be shown with the data.
+  const credit = new Credit(escapeHtml(info.attribution), true);
+  viewer.creditDisplay.addStaticCredit(credit);
+  return {
+    ...layer,
+    destroy() {
+      if (!viewer.isDestroyed()) viewer.creditDisplay.removeStaticCredit(credit);
+      layer.destroy();
+    },
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+async function loadLayerContent(viewer: Viewer, info: LayerInfo, options: LoadOptions): Promise<LoadedLayer> {
+  const { signal } = options;
   switch (info.kind) {
     case 'buildings':
       return loadBuildings(viewer, info);
     case 'boundaries':
-      return loadBoundaries(viewer, info, signal);
+      return loadBoundaries(viewer, info, options);
     case 'roads':
-      return loadRoads(viewer, info, signal);
+      return loadRoads(viewer, info, options);
     case 'points':
       return loadPoints(viewer, info, signal);
     case 'terrain':
@@ -85,9 +119,21 @@ async function loadBuildings(viewer: Viewer, info: LayerInfo): Promise<LoadedLay
   return removing(viewer, info, [tileset], { tileset });
 }
 
-function groundPolylines(positions: Position[][], width: number): GeometryInstance[] {
-  const out: GeometryInstance[] = [];
-  for (const line of positions) {
+/** Height of un-draped lines above the ellipsoid (m): above the globe, below any roof. */
+const LINE_HEIGHT_M = 0.5;
+
+/**
+ * One batched primitive for many lines of one width and material: ground-clamped when there is
+ * terrain, otherwise geodesic polylines at LINE_HEIGHT_M.
+ */
+function linesPrimitive(
+  lines: Position[][],
+  width: number,
+  material: Material,
+  clampToGround: boolean,
+): GroundPolylinePrimitive | Primitive | undefined {
+  const instances: GeometryInstance[] = [];
+  for (const line of lines) {
     const flat: number[] = [];
     let last: Position | undefined;
     for (const p of line) {
@@ -96,22 +142,35 @@ function groundPolylines(positions: Position[][], width: number): GeometryInstan
       last = p;
     }
     if (flat.length < 4) continue;
-    out.push(
-      new GeometryInstance({
-        geometry: new GroundPolylineGeometry({ positions: Cartesian3.fromDegreesArray(flat), width }),
-      }),
-    );
+    const geometry = clampToGround
+      ? new GroundPolylineGeometry({ positions: Cartesian3.fromDegreesArray(flat), width })
+      : new PolylineGeometry({
+          positions: Cartesian3.fromDegreesArrayHeights(withHeight(flat, LINE_HEIGHT_M)),
+          width,
+          arcType: ArcType.GEODESIC,
+        });
+    instances.push(new GeometryInstance({ geometry }));
   }
-  return out;
+  if (!instances.length) return undefined;
+  const appearance = new PolylineMaterialAppearance({ material });
+  return clampToGround
+    ? new GroundPolylinePrimitive({ geometryInstances: instances, appearance, allowPicking: false })
+    : new Primitive({ geometryInstances: instances, appearance, allowPicking: false });
 }
 
 function colorMaterial(css: string): Material {
   return Material.fromType('Color', { color: Color.fromCssColorString(css) });
 }
 
+function withHeight(lonLat: number[], h: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < lonLat.length; i += 2) out.push(lonLat[i]!, lonLat[i + 1]!, h);
+  return out;
+}
+
 /** Roads: one batched ground-clamped primitive per road class. */
-async function loadRoads(viewer: Viewer, info: LayerInfo, signal: AbortSignal): Promise<LoadedLayer> {
-  const fc = await fetchGeoJson<{ class?: string }>(info.url, signal);
+async function loadRoads(viewer: Viewer, info: LayerInfo, options: LoadOptions): Promise<LoadedLayer> {
+  const fc = await fetchGeoJson<{ class?: string }>(info.url, options.signal);
   const byClass = new Map<RoadClass, Position[][]>();
   for (const f of fc.features) {
     const cls = f.properties?.class as RoadClass | undefined;
@@ -120,47 +179,30 @@ async function loadRoads(viewer: Viewer, info: LayerInfo, signal: AbortSignal): 
     lines.push(...linesOf(f.geometry));
     byClass.set(cls, lines);
   }
-  const primitives: GroundPolylinePrimitive[] = [];
+  const primitives: object[] = [];
   // Narrow classes first so wider (more important) roads draw on top.
   for (const style of [...ROAD_STYLES].reverse()) {
     const lines = byClass.get(style.id);
     if (!lines?.length) continue;
-    const instances = groundPolylines(lines, style.width);
-    if (!instances.length) continue;
-    const primitive = new GroundPolylinePrimitive({
-      geometryInstances: instances,
-      appearance: new PolylineMaterialAppearance({ material: colorMaterial(style.color) }),
-      allowPicking: false,
-    });
-    primitives.push(viewer.scene.primitives.add(primitive));
+    const primitive = linesPrimitive(lines, style.width, colorMaterial(style.color), options.clampToGround);
+    if (primitive) primitives.push(viewer.scene.primitives.add(primitive));
   }
   viewer.scene.requestRender();
   return removing(viewer, info, primitives);
 }
 
 /** Ward boundaries: dashed ground outlines plus one name label per ward. */
-async function loadBoundaries(viewer: Viewer, info: LayerInfo, signal: AbortSignal): Promise<LoadedLayer> {
-  const fc = await fetchGeoJson<{ name?: string }>(info.url, signal);
+async function loadBoundaries(viewer: Viewer, info: LayerInfo, options: LoadOptions): Promise<LoadedLayer> {
+  const fc = await fetchGeoJson<{ name?: string }>(info.url, options.signal);
   const rings = fc.features.flatMap((f) => linesOf(f.geometry));
   const primitives: object[] = [];
-  const instances = groundPolylines(rings, BOUNDARY_STYLE.width);
-  if (instances.length) {
-    primitives.push(
-      viewer.scene.primitives.add(
-        new GroundPolylinePrimitive({
-          geometryInstances: instances,
-          appearance: new PolylineMaterialAppearance({
-            material: Material.fromType('PolylineDash', {
-              color: Color.fromCssColorString(BOUNDARY_STYLE.color),
-              gapColor: Color.fromCssColorString('#FFFFFF').withAlpha(0.35),
-              dashLength: 24,
-            }),
-          }),
-          allowPicking: false,
-        }),
-      ),
-    );
-  }
+  const dash = Material.fromType('PolylineDash', {
+    color: Color.fromCssColorString(BOUNDARY_STYLE.color),
+    gapColor: Color.fromCssColorString('#FFFFFF').withAlpha(0.35),
+    dashLength: 24,
+  });
+  const outline = linesPrimitive(rings, BOUNDARY_STYLE.width, dash, options.clampToGround);
+  if (outline) primitives.push(viewer.scene.primitives.add(outline));
   const labels = new LabelCollection({ scene: viewer.scene });
   for (const f of fc.features) {
     const name = f.properties?.name;

@@ -65,7 +65,6 @@ export function installTestHooks(twin: TwinScene): () => void {
     },
   };
   window.__bdtwin = hooks;
-  (window as unknown as { __twin: unknown }).__twin = twin; // DEBUG-REMOVE
   return () => {
     if (window.__bdtwin === hooks) delete window.__bdtwin;
   };

@@ -8,12 +8,24 @@ import {
   type Viewer,
 } from 'cesium';
 import { BUILDING_PROPERTY_IDS, type BuildingProperties, type LayerInfo } from '../api';
+import { t } from '../i18n';
 import { buildingStyle, HIGHLIGHT_COLOR, type StyleMode } from './buildingStyle';
 import { flyTo, HOME_VIEW, type LookAt, lookAt } from './camera';
 import { fetchLayers, type LoadedLayer, loadLayer } from './layers';
 import { addOfflineImagery, configureScene } from './viewerSetup';
 
-export type LoadPhase = 'layers' | 'tiles' | 'ready' | 'error';
+/** Camera stillness (s) after which Cesium requests every tile of the view (foveatedTimeDelay 0.2 s). */
+const STILL_SECONDS = 0.25;
+
+/** Camera bookkeeping Cesium keeps per frame (public fields, missing from the typings). */
+interface CameraMotion {
+  positionWCDeltaMagnitude: number;
+  positionWCDeltaMagnitudeLastFrame: number;
+  timeSinceMoved: number;
+}
+
+/** layers: fetching the list; tiles: buildings loading; empty: the service has no layers. */
+export type LoadPhase = 'layers' | 'tiles' | 'ready' | 'empty' | 'error';
 
 export interface SceneState {
   phase: LoadPhase;
@@ -43,7 +55,7 @@ export class TwinScene {
   private styleMode: StyleMode = 'use';
   private highlighted: { feature: Cesium3DTileFeature; color: Color } | null = null;
   private frameFeatures = 0;
-  private viewChangePending = true;
+  private cameraSettling = true;
 
   /** Whether the layer list was fetched and every layer was added (or failed). */
   layersSettled = false;
@@ -55,7 +67,7 @@ export class TwinScene {
   constructor(viewer: Viewer, callbacks: SceneCallbacks) {
     this.viewer = viewer;
     this.callbacks = callbacks;
-    configureScene(viewer);
+    configureScene(viewer, HOME_VIEW.lon, HOME_VIEW.lat);
     lookAt(viewer, HOME_VIEW);
     this.installHomeButton();
     this.installPicking();
@@ -67,22 +79,23 @@ export class TwinScene {
   }
 
   /**
-   * True when the layers are in and every buildings tileset reports all tiles for the
-   * current view loaded, as of a frame rendered after the last programmatic camera move.
+   * True when the layers are in, the camera has come to rest, and every buildings tileset
+   * reported all tiles for the current view loaded in the last rendered frame.
    */
   get tilesLoaded(): boolean {
     const tilesets = this.tilesets;
     return (
       this.layersSettled &&
-      !this.viewChangePending &&
+      !this.cameraSettling &&
       tilesets.length > 0 &&
-      tilesets.every((t) => t.tilesLoaded)
+      tilesets.every((tileset) => tileset.tilesLoaded)
     );
   }
 
   async start(): Promise<void> {
     const { signal } = this.abort;
-    addOfflineImagery(this.viewer).catch((e: unknown) => this.fail(undefined, e));
+    // Imagery is decoration: without it the globe keeps its base colour.
+    addOfflineImagery(this.viewer).catch((e: unknown) => console.error('[bdtwin] imagery:', e));
     let layers: LayerInfo[];
     try {
       layers = await fetchLayers(signal);
@@ -93,10 +106,11 @@ export class TwinScene {
       return;
     }
     this.setState({ layers, phase: 'tiles' });
+    const clampToGround = layers.some((l) => l.kind === 'terrain');
     await Promise.all(
       layers.map(async (info) => {
         try {
-          const layer = await loadLayer(this.viewer, info, signal);
+          const layer = await loadLayer(this.viewer, info, { signal, clampToGround });
           if (signal.aborted) {
             layer.destroy();
             return;
@@ -111,7 +125,9 @@ export class TwinScene {
     if (signal.aborted) return;
     this.layersSettled = true;
     this.viewer.scene.requestRender();
-    if (this.tilesets.length === 0) this.setState({ phase: layers.length ? 'error' : 'ready' });
+    if (layers.length === 0) this.setState({ phase: 'empty' });
+    else if (this.tilesets.length === 0)
+      this.setState({ phase: this.state.errors.length ? 'error' : 'ready' });
   }
 
   errorMessages(): string[] {
@@ -120,19 +136,19 @@ export class TwinScene {
 
   setStyleMode(mode: StyleMode): void {
     this.styleMode = mode;
-    for (const t of this.tilesets) t.style = buildingStyle(mode);
+    for (const tileset of this.tilesets) tileset.style = buildingStyle(mode);
     this.reapplyHighlightAfterStyle();
   }
 
   lookAt(view: LookAt): void {
-    this.viewChangePending = true;
+    this.cameraSettling = true;
     lookAt(this.viewer, view);
   }
 
   async flyTo(view: LookAt, durationS?: number): Promise<boolean> {
-    this.viewChangePending = true;
+    this.cameraSettling = true;
     const done = await flyTo(this.viewer, view, durationS);
-    this.viewChangePending = true;
+    this.cameraSettling = true;
     this.viewer.scene.requestRender();
     return done;
   }
@@ -194,11 +210,24 @@ export class TwinScene {
       this.frameFeatures = 0;
     });
     const post = scene.postRender.addEventListener(() => {
-      this.viewChangePending = false;
+      // Cesium skips tile requests while the camera moves (cullRequestsWhileMoving, foveated
+      // deferral), so "all tiles loaded" only means something once the camera has been still
+      // for two frames and ~0.25 s. Keep rendering until then (requestRenderMode would stop).
+      const cam = scene.camera as typeof scene.camera & CameraMotion;
+      const still =
+        cam.positionWCDeltaMagnitude === 0 &&
+        cam.positionWCDeltaMagnitudeLastFrame === 0 &&
+        cam.timeSinceMoved >= STILL_SECONDS;
+      if (still) this.cameraSettling = false;
+      else {
+        this.cameraSettling = true;
+        scene.requestRender();
+      }
       if (this.frameFeatures !== this.renderedFeatures) {
         this.renderedFeatures = this.frameFeatures;
         this.callbacks.onFrame?.(this.renderedFeatures);
       }
+      if (this.tilesets.length === 0) return;
       if (this.state.phase === 'tiles' && this.tilesLoaded) this.setState({ phase: 'ready' });
       else if (this.state.phase === 'ready' && !this.tilesLoaded) this.setState({ phase: 'tiles' });
     });
@@ -216,6 +245,7 @@ export class TwinScene {
   private installHomeButton(): void {
     const home = this.viewer.homeButton;
     if (!home) return;
+    home.viewModel.tooltip = t('home.tooltip');
     const remove = home.viewModel.command.beforeExecute.addEventListener((e: { cancel: boolean }) => {
       e.cancel = true;
       void this.flyTo(HOME_VIEW);
