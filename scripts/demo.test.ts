@@ -32,7 +32,9 @@ describe('demo city tileset', () => {
     const check = await checkTileset(path.join(dataDir, 'buildings/tileset.json'));
     expect(check.problems).toEqual([]);
     // Tens of thousands of buildings for the five wards (see scripts/city/README.md).
-    expect(check.features).toBeGreaterThan(30_000);
+    expect(check.leafFeatures).toBeGreaterThan(30_000);
+    // Level of detail: every parent draws something, so a zoomed-out view is never empty.
+    expect(check.emptyParents).toBe(0);
     const glbs = await readdir(path.join(dataDir, 'buildings/tiles'), { recursive: true });
     expect(check.contents).toBe(glbs.filter((f) => String(f).endsWith('.glb')).length);
   });

@@ -6,9 +6,11 @@ import { NORMALISE_DEFAULTS, type NormaliseOptions, normaliseFeature } from './b
 import { describeFeature, InputError } from './errors.js';
 import { EnuFrame, metresPerDegree } from './geo/ellipsoid.js';
 import { readGeoJsonFile } from './sources/geojson.js';
-import { writeTileGlb } from './tiles/glb.js';
+import { GLB_DEFAULTS, type GlbOptions, writeTileGlb } from './tiles/glb.js';
+import { planLod, visualSizeM } from './tiles/lod.js';
 import { PARTITION_DEFAULTS, type PartitionOptions, partition, type QuadNode } from './tiles/partition.js';
 import { StagedFolder } from './tiles/publish.js';
+import { footprintAreaM2, simplifyFootprint } from './tiles/simplify.js';
 import { buildTileset, type TileExtent, type TilesetNode, unionExtent } from './tiles/tileset.js';
 
 /**
@@ -21,6 +23,7 @@ export interface TileOptions {
   out: string;
   normalise: NormaliseOptions;
   partition: PartitionOptions;
+  glb: GlbOptions;
   /**
    * How many features may be rejected (bad geometry, non-polygons…) before the run fails.
    * 0 (default) fails on the first bad feature, so errors are never silently dropped; rejected
@@ -34,6 +37,7 @@ export interface TileOptions {
 export const TILE_DEFAULTS: Omit<TileOptions, 'out'> = {
   normalise: NORMALISE_DEFAULTS,
   partition: PARTITION_DEFAULTS,
+  glb: GLB_DEFAULTS,
   maxRejected: 0,
 };
 
@@ -45,6 +49,8 @@ export interface TileReport {
   tiles: number;
   bytesWritten: number;
   heightSources: Record<Footprint['heightSource'], number>;
+  /** Geometric error of each level's parent tiles (metres): the size of the largest building left out. */
+  levelErrorsM: number[];
   seconds: number;
 }
 
@@ -91,6 +97,15 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     })),
     options.partition,
   );
+  const lod = planLod(
+    tree,
+    footprints.map((f) => ({
+      sizeM: visualSizeM(f.heightM, footprintAreaM2(f)),
+      errorM: f.heightM,
+      vertices: meshSize(f.polygons).vertices,
+    })),
+    options.partition,
+  );
   const extentOf = (f: Footprint): TileExtent => ({
     west: f.bbox[0],
     south: f.bbox[1],
@@ -109,17 +124,13 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     let tiles = 0;
     let bytesWritten = 0;
     let meshed = 0;
-    const writeNode = async (node: QuadNode): Promise<TilesetNode> => {
-      if (node.children.length > 0) {
-        const children: TilesetNode[] = [];
-        for (const child of node.children) children.push(await writeNode(child));
-        let extent = children[0]!.extent;
-        for (const c of children) extent = unionExtent(extent, c.extent);
-        return { extent, geometricErrorM: diagonalM(extent) / 2, children };
-      }
-      const members = node.items.map((i) => footprints[i]!);
-      let extent = extentOf(members[0]!);
-      for (const f of members) extent = unionExtent(extent, extentOf(f));
+    /** Writes a tile's glb; returns its URI and its extent grown by the quantization error. */
+    const writeContent = async (node: QuadNode, members: Footprint[], exact: TileExtent) => {
+      if (members.length === 0) return { extent: exact };
+      // 16-bit positions round by up to half a step of the tile's largest dimension: grow the
+      // region by a whole step so it still contains every vertex as clients decode it.
+      const extent =
+        options.glb.compression === 'meshopt' ? padExtent(exact, diagonalM(exact) / 65_534) : exact;
       const centre = frame.fromGeodetic(
         (extent.west + extent.east) / 2,
         (extent.south + extent.north) / 2,
@@ -129,15 +140,42 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
         members.map((f) => ({ properties: f.properties, mesh: extrudeFootprint(f) })),
         frame,
         centre,
+        options.glb,
       );
       const uri = `tiles/${node.level}/${node.x}/${node.y}.glb`;
       await mkdir(path.dirname(staged.file(uri)), { recursive: true });
       await writeFile(staged.file(uri), glb);
       tiles++;
       bytesWritten += glb.byteLength;
-      meshed += members.length;
-      options.onProgress?.('mesh', meshed, footprints.length);
-      return { extent, geometricErrorM: 0, contentUri: uri, children: [] };
+      return { uri, extent };
+    };
+    const writeNode = async (node: QuadNode): Promise<TilesetNode> => {
+      const plan = lod.tiles.get(node)!;
+      if (node.children.length === 0) {
+        const members = plan.items.map((i) => footprints[i]!);
+        let exact = extentOf(members[0]!);
+        for (const f of members) exact = unionExtent(exact, extentOf(f));
+        const { uri, extent } = await writeContent(node, members, exact);
+        meshed += members.length;
+        options.onProgress?.('mesh', meshed, footprints.length);
+        return { extent, geometricErrorM: 0, ...(uri ? { contentUri: uri } : {}), children: [] };
+      }
+      const children: TilesetNode[] = [];
+      for (const child of node.children) children.push(await writeNode(child));
+      let exact = children[0]!.extent;
+      for (const c of children) exact = unionExtent(exact, c.extent);
+      // A parent draws its subtree's most visible buildings, simplified within a quarter of
+      // its geometric error; the simplification's measured deviation counts towards the error.
+      const toleranceM = plan.geometricErrorM / 4;
+      let deviationM = 0;
+      const members = plan.items.map((i) => {
+        const s = simplifyFootprint(footprints[i]!, toleranceM);
+        deviationM = Math.max(deviationM, s.deviationM);
+        return s.footprint;
+      });
+      const { uri, extent } = await writeContent(node, members, exact);
+      const geometricErrorM = Math.max(plan.geometricErrorM, deviationM);
+      return { extent, geometricErrorM, ...(uri ? { contentUri: uri } : {}), children };
     };
     const rootNode = await writeNode(tree);
     const heightSources = { height: 0, storeys: 0, default: 0 };
@@ -159,6 +197,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
       tiles,
       bytesWritten,
       heightSources,
+      levelErrorsM: lod.levelErrorM.map((e) => Math.round(e * 100) / 100),
       seconds: (performance.now() - started) / 1000,
     };
     await writeFile(staged.file('report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -168,6 +207,19 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     await staged.abort();
     throw error;
   }
+}
+
+/** An extent grown by `padM` metres on every side, up and down. */
+function padExtent(e: TileExtent, padM: number): TileExtent {
+  const { lonM, latM } = metresPerDegree((e.south + e.north) / 2);
+  return {
+    west: e.west - padM / lonM,
+    south: e.south - padM / latM,
+    east: e.east + padM / lonM,
+    north: e.north + padM / latM,
+    minHeightM: e.minHeightM - padM,
+    maxHeightM: e.maxHeightM + padM,
+  };
 }
 
 /** Ground diagonal of an extent in metres (plus its height range). */

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NodeIO } from '@gltf-transform/core';
+import { type Document, NodeIO } from '@gltf-transform/core';
+import { EXTMeshoptCompression, KHRMeshQuantization } from '@gltf-transform/extensions';
 import { validateBytes } from 'gltf-validator';
+import { MeshoptDecoder } from 'meshoptimizer';
 import { ecefToGeodetic } from '../geo/ellipsoid.js';
 import { EXT_MESH_FEATURES, EXT_STRUCTURAL_METADATA } from './gltf-metadata.js';
 
@@ -26,7 +28,12 @@ export const CHECK_DEFAULTS: CheckOptions = { validateGltf: true, toleranceM: 0.
 export interface TilesetCheckResult {
   tiles: number;
   contents: number;
+  /** Features in all contents (a building drawn by a parent and a leaf counts twice). */
   features: number;
+  /** Features in leaf contents: every building exactly once in an HLOD tileset. */
+  leafFeatures: number;
+  /** Tiles with children but no content (nothing to draw when zoomed out there). */
+  emptyParents: number;
   vertices: number;
   /** Max tree depth (root = 0). */
   depth: number;
@@ -73,6 +80,8 @@ export async function checkTileset(
     tiles: 0,
     contents: 0,
     features: 0,
+    leafFeatures: 0,
+    emptyParents: 0,
     vertices: 0,
     depth: 0,
     problems: [],
@@ -80,7 +89,10 @@ export async function checkTileset(
   if (tileset.asset?.version !== '1.1' && tileset.asset?.version !== '1.0') {
     result.problems.push(`tileset.json: asset.version is ${JSON.stringify(tileset.asset?.version)}`);
   }
-  const io = new NodeIO();
+  await MeshoptDecoder.ready;
+  const io = new NodeIO()
+    .registerExtensions([EXTMeshoptCompression, KHRMeshQuantization])
+    .registerDependencies({ 'meshopt.decoder': MeshoptDecoder });
   const tolRad = options.toleranceM / 6_378_137;
 
   const visit = async (
@@ -101,20 +113,15 @@ export async function checkTileset(
     if (parentRegion && !regionInside(region, parentRegion, tolRad, options.toleranceM)) {
       result.problems.push(`${name}: region ${fmt(region)} is not inside its parent's ${fmt(parentRegion)}`);
     }
+    const isLeaf = (tile.children ?? []).length === 0;
+    if (!tile.content && !isLeaf) result.emptyParents++;
     if (tile.content) {
       result.contents++;
+      const before = result.features;
       const file = path.join(dir, tile.content.uri);
       const glb = new Uint8Array(await readFile(file));
-      if (options.validateGltf) {
-        const report = await validateBytes(glb, { uri: tile.content.uri, maxIssues: 20 });
-        if (report.issues.numErrors > 0) {
-          const first = report.issues.messages.find((m) => m.severity === 0);
-          result.problems.push(
-            `${tile.content.uri}: ${report.issues.numErrors} glTF-Validator error(s), e.g. ${first?.code} at ${first?.pointer}: ${first?.message}`,
-          );
-        }
-      }
-      await checkContent(
+      if (options.validateGltf) await validate(glb, tile.content.uri, result);
+      const decoded = await checkContent(
         io,
         glb,
         tile.content.uri,
@@ -124,6 +131,17 @@ export async function checkTileset(
         options.toleranceM,
         result,
       );
+      if (isLeaf) result.leafFeatures += result.features - before;
+      // glTF-Validator cannot look inside EXT_meshopt_compression buffers: validate the
+      // decoded geometry too (same accessors, quantization included, uncompressed).
+      const meshopt = decoded
+        .getRoot()
+        .listExtensionsUsed()
+        .find((e) => e.extensionName === EXTMeshoptCompression.EXTENSION_NAME);
+      if (options.validateGltf && meshopt) {
+        meshopt.dispose();
+        await validate(await io.writeBinary(decoded), `${tile.content.uri} (decoded)`, result);
+      }
     }
     for (const [i, child] of (tile.children ?? []).entries()) {
       if (child.geometricError > tile.geometricError) {
@@ -163,11 +181,23 @@ async function checkContent(
   tolRad: number,
   tolM: number,
   result: TilesetCheckResult,
-) {
+): Promise<Document> {
   // Geometry through glTF-Transform (handles interleaving); extension JSON straight from the GLB.
   const { json, resources } = await io.binaryToJSON(glb);
   const bin = resources['@glb.bin'];
-  const doc = await io.readJSON({ json: { ...json, extensionsUsed: [], extensionsRequired: [] }, resources });
+  // glTF-Transform refuses unknown required extensions; keep only those it can decode.
+  const decodable = (names: string[] | undefined) =>
+    (names ?? []).filter(
+      (n) => n === EXTMeshoptCompression.EXTENSION_NAME || n === KHRMeshQuantization.EXTENSION_NAME,
+    );
+  const doc = await io.readJSON({
+    json: {
+      ...json,
+      extensionsUsed: decodable(json.extensionsUsed),
+      extensionsRequired: decodable(json.extensionsRequired),
+    },
+    resources,
+  });
   const scene = doc.getRoot().listScenes()[0];
   const outside: string[] = [];
   const p = [0, 0, 0];
@@ -176,12 +206,16 @@ async function checkContent(
     const mesh = node.getMesh();
     if (!mesh) continue;
     mesh.listPrimitives().forEach((prim, primIndex) => {
-      const pos = prim.getAttribute('POSITION')!.getArray()!;
-      result.vertices += pos.length / 3;
-      for (let i = 0; i < pos.length; i += 3) {
-        const x = pos[i]!;
-        const y = pos[i + 1]!;
-        const z = pos[i + 2]!;
+      const position = prim.getAttribute('POSITION')!;
+      const count = position.getCount();
+      result.vertices += count;
+      const v = [0, 0, 0];
+      for (let i = 0; i < count; i++) {
+        // getElement undoes KHR_mesh_quantization's normalisation; the node matrix its scale.
+        position.getElement(i, v);
+        const x = v[0]!;
+        const y = v[1]!;
+        const z = v[2]!;
         const ex = m[0]! * x + m[4]! * y + m[8]! * z + m[12]!;
         const ey = m[1]! * x + m[5]! * y + m[9]! * z + m[13]!;
         const ez = m[2]! * x + m[6]! * y + m[10]! * z + m[14]!;
@@ -246,6 +280,16 @@ async function checkContent(
       `${uri}: vertices outside the tile's region ${fmt(region)}, e.g. ${outside.join(', ')}`,
     );
   }
+  return doc;
+}
+
+async function validate(glb: Uint8Array, uri: string, result: TilesetCheckResult) {
+  const report = await validateBytes(glb, { uri, maxIssues: 20 });
+  if (report.issues.numErrors === 0) return;
+  const first = report.issues.messages.find((m) => m.severity === 0);
+  result.problems.push(
+    `${uri}: ${report.issues.numErrors} glTF-Validator error(s), e.g. ${first?.code} at ${first?.pointer}: ${first?.message}`,
+  );
 }
 
 interface PropertyTableJson {

@@ -75,7 +75,8 @@ export function buildTileset(
   },
 ): Tileset {
   const rootTile = toTileJson(root);
-  rootTile.refine = 'ADD';
+  // Parents draw a coarser version of what their children draw: children replace them.
+  rootTile.refine = 'REPLACE';
   return {
     asset: { version: '1.1', generator: options.generator, tilesetVersion: options.tilesetVersion },
     // Clients render the root only when this error is visible on screen, so it must be > 0

@@ -32,6 +32,8 @@ import { BOUNDARY_STYLE, BUS_STOP_STYLE, ROAD_STYLES, type RoadClass } from './l
 export interface LoadedLayer {
   info: LayerInfo;
   tileset?: Cesium3DTileset;
+  /** Whether its primitives finished building their geometry (they do so over several frames). */
+  ready(): boolean;
   destroy(): void;
 }
 
@@ -92,10 +94,17 @@ async function loadLayerContent(viewer: Viewer, info: LayerInfo, options: LoadOp
   }
 }
 
-function removing(viewer: Viewer, info: LayerInfo, primitives: object[], extra?: Partial<LoadedLayer>) {
+function removing(
+  viewer: Viewer,
+  info: LayerInfo,
+  primitives: object[],
+  extra?: Partial<LoadedLayer>,
+): LoadedLayer {
   return {
     info,
     ...extra,
+    // Primitive and GroundPolylinePrimitive expose `ready`; collections and tilesets draw at once.
+    ready: () => primitives.every((p) => (p as { ready?: unknown }).ready !== false),
     destroy() {
       if (viewer.isDestroyed()) return;
       for (const p of primitives) viewer.scene.primitives.remove(p);
@@ -110,6 +119,9 @@ async function loadBuildings(viewer: Viewer, info: LayerInfo): Promise<LoadedLay
     shadows: ShadowMode.DISABLED,
     // Features must be pickable and styleable individually.
     enablePick: true,
+    // Geometric errors here are measured (the height of the tallest building a parent leaves
+    // out), not inflated, so refine as soon as a left-out building would span ~2 pixels.
+    maximumScreenSpaceError: 2,
   });
   if (viewer.isDestroyed()) {
     tileset.destroy();
@@ -279,6 +291,7 @@ async function loadTerrain(viewer: Viewer, info: LayerInfo): Promise<LoadedLayer
   viewer.scene.setTerrain(new Terrain(Promise.resolve(provider)));
   return {
     info,
+    ready: () => true,
     destroy() {
       if (!viewer.isDestroyed()) viewer.terrainProvider = previous;
     },

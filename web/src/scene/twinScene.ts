@@ -87,6 +87,7 @@ export class TwinScene {
     return (
       this.layersSettled &&
       !this.cameraSettling &&
+      this.loaded.every((l) => l.ready()) &&
       tilesets.length > 0 &&
       tilesets.every((tileset) => tileset.tilesLoaded)
     );
@@ -223,6 +224,8 @@ export class TwinScene {
         this.cameraSettling = true;
         scene.requestRender();
       }
+      // Async geometry (roads, boundaries) is built over frames: keep drawing until it is in.
+      if (!this.loaded.every((l) => l.ready())) scene.requestRender();
       if (this.frameFeatures !== this.renderedFeatures) {
         this.renderedFeatures = this.frameFeatures;
         this.callbacks.onFrame?.(this.renderedFeatures);
