@@ -1,16 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { extrudeFootprint, meshSize } from './buildings/extrude.js';
+import { meshSize } from './buildings/extrude.js';
 import type { Footprint, Rejection } from './buildings/footprint.js';
 import { NORMALISE_DEFAULTS, type NormaliseOptions, normaliseFeature } from './buildings/normalise.js';
 import { describeFeature, InputError } from './errors.js';
 import { EnuFrame, metresPerDegree } from './geo/ellipsoid.js';
 import { readGeoJsonFile } from './sources/geojson.js';
-import { GLB_DEFAULTS, type GlbOptions, writeTileGlb } from './tiles/glb.js';
+import { GLB_DEFAULTS, type GlbOptions } from './tiles/glb.js';
 import { planLod, visualSizeM } from './tiles/lod.js';
 import { PARTITION_DEFAULTS, type PartitionOptions, partition, type QuadNode } from './tiles/partition.js';
+import { TilePool } from './tiles/pool.js';
 import { StagedFolder } from './tiles/publish.js';
-import { footprintAreaM2, simplifyFootprint } from './tiles/simplify.js';
+import { footprintAreaM2 } from './tiles/simplify.js';
 import { buildTileset, type TileExtent, type TilesetNode, unionExtent } from './tiles/tileset.js';
 
 /**
@@ -24,6 +25,8 @@ export interface TileOptions {
   normalise: NormaliseOptions;
   partition: PartitionOptions;
   glb: GlbOptions;
+  /** Worker threads for meshing and glb encoding; default: every core, none for small inputs. */
+  threads?: number;
   /**
    * How many features may be rejected (bad geometry, non-polygons…) before the run fails.
    * 0 (default) fails on the first bad feature, so errors are never silently dropped; rejected
@@ -51,6 +54,8 @@ export interface TileReport {
   heightSources: Record<Footprint['heightSource'], number>;
   /** Geometric error of each level's parent tiles (metres): the size of the largest building left out. */
   levelErrorsM: number[];
+  /** Seconds per stage: read (incl. normalise), plan (partition + LOD), write (mesh + glb + files). */
+  stageSeconds: { read: number; plan: number; write: number };
   seconds: number;
 }
 
@@ -89,6 +94,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
   if (rejected.length > options.maxRejected) throw new RejectedFeaturesError(rejected, options.maxRejected);
   if (footprints.length === 0) throw new InputError(inputs.join(', '), 'has no building footprints to tile');
 
+  const readDone = performance.now();
   const tree = partition(
     footprints.map((f) => ({
       lonDeg: f.centroid[0],
@@ -119,14 +125,20 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
   // One ENU frame for the whole tileset (its root transform); tiles are offsets within it.
   const frame = new EnuFrame((all.west + all.east) / 2, (all.south + all.north) / 2, 0);
 
+  const planDone = performance.now();
   const staged = await StagedFolder.create(options.out);
+  const pool = new TilePool(options.threads ?? TilePool.defaultThreads(footprints.length));
   try {
     let tiles = 0;
     let bytesWritten = 0;
     let meshed = 0;
-    /** Writes a tile's glb; returns its URI and its extent grown by the quantization error. */
-    const writeContent = async (node: QuadNode, members: Footprint[], exact: TileExtent) => {
-      if (members.length === 0) return { extent: exact };
+    const pending: Promise<void>[] = [];
+    /**
+     * Queues a tile's glb on the pool; returns its URI and its extent grown by the
+     * quantization error. The parent's final error waits for the simplification deviation.
+     */
+    const queueContent = (node: QuadNode, members: Footprint[], exact: TileExtent, toleranceM: number) => {
+      if (members.length === 0) return { extent: exact, deviation: Promise.resolve(0) };
       // 16-bit positions round by up to half a step of the tile's largest dimension: grow the
       // region by a whole step so it still contains every vertex as clients decode it.
       const extent =
@@ -136,48 +148,63 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
         (extent.south + extent.north) / 2,
         (extent.minHeightM + extent.maxHeightM) / 2,
       ) as [number, number, number];
-      const glb = await writeTileGlb(
-        members.map((f) => ({ properties: f.properties, mesh: extrudeFootprint(f) })),
-        frame,
-        centre,
-        options.glb,
-      );
       const uri = `tiles/${node.level}/${node.x}/${node.y}.glb`;
-      await mkdir(path.dirname(staged.file(uri)), { recursive: true });
-      await writeFile(staged.file(uri), glb);
-      tiles++;
-      bytesWritten += glb.byteLength;
-      return { uri, extent };
+      const done = pool
+        .run({
+          footprints: members,
+          frame: { lonDeg: frame.lonDeg, latDeg: frame.latDeg, heightM: frame.heightM },
+          centre,
+          toleranceM,
+          glb: options.glb,
+        })
+        .then(async ({ glb, deviationM }) => {
+          await mkdir(path.dirname(staged.file(uri)), { recursive: true });
+          await writeFile(staged.file(uri), glb);
+          tiles++;
+          bytesWritten += glb.byteLength;
+          if (toleranceM === 0) {
+            meshed += members.length;
+            options.onProgress?.('mesh', meshed, footprints.length);
+          }
+          return deviationM;
+        });
+      pending.push(done.then(() => {}));
+      return { uri, extent, deviation: done };
     };
-    const writeNode = async (node: QuadNode): Promise<TilesetNode> => {
+    const planNode = (node: QuadNode): TilesetNode & { deviation?: Promise<number> } => {
       const plan = lod.tiles.get(node)!;
       if (node.children.length === 0) {
         const members = plan.items.map((i) => footprints[i]!);
         let exact = extentOf(members[0]!);
         for (const f of members) exact = unionExtent(exact, extentOf(f));
-        const { uri, extent } = await writeContent(node, members, exact);
-        meshed += members.length;
-        options.onProgress?.('mesh', meshed, footprints.length);
+        const { uri, extent } = queueContent(node, members, exact, 0);
         return { extent, geometricErrorM: 0, ...(uri ? { contentUri: uri } : {}), children: [] };
       }
-      const children: TilesetNode[] = [];
-      for (const child of node.children) children.push(await writeNode(child));
+      const children = node.children.map(planNode);
       let exact = children[0]!.extent;
       for (const c of children) exact = unionExtent(exact, c.extent);
       // A parent draws its subtree's most visible buildings, simplified within a quarter of
       // its geometric error; the simplification's measured deviation counts towards the error.
-      const toleranceM = plan.geometricErrorM / 4;
-      let deviationM = 0;
-      const members = plan.items.map((i) => {
-        const s = simplifyFootprint(footprints[i]!, toleranceM);
-        deviationM = Math.max(deviationM, s.deviationM);
-        return s.footprint;
-      });
-      const { uri, extent } = await writeContent(node, members, exact);
-      const geometricErrorM = Math.max(plan.geometricErrorM, deviationM);
-      return { extent, geometricErrorM, ...(uri ? { contentUri: uri } : {}), children };
+      const members = plan.items.map((i) => footprints[i]!);
+      const { uri, extent, deviation } = queueContent(node, members, exact, plan.geometricErrorM / 4);
+      return {
+        extent,
+        geometricErrorM: plan.geometricErrorM,
+        ...(uri ? { contentUri: uri } : {}),
+        children,
+        deviation,
+      };
     };
-    const rootNode = await writeNode(tree);
+    const planned = planNode(tree);
+    await Promise.all(pending);
+    const settle = async (node: ReturnType<typeof planNode>): Promise<TilesetNode> => {
+      const children = await Promise.all(node.children.map(settle));
+      const deviationM = (await node.deviation) ?? 0;
+      const { deviation: _d, ...rest } = node;
+      return { ...rest, geometricErrorM: Math.max(node.geometricErrorM, deviationM), children };
+    };
+    const rootNode = await settle(planned);
+    const writeDone = performance.now();
     const heightSources = { height: 0, storeys: 0, default: 0 };
     for (const f of footprints) heightSources[f.heightSource]++;
     const tileset = buildTileset(rootNode, {
@@ -198,6 +225,11 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
       bytesWritten,
       heightSources,
       levelErrorsM: lod.levelErrorM.map((e) => Math.round(e * 100) / 100),
+      stageSeconds: {
+        read: (readDone - started) / 1000,
+        plan: (planDone - readDone) / 1000,
+        write: (writeDone - planDone) / 1000,
+      },
       seconds: (performance.now() - started) / 1000,
     };
     await writeFile(staged.file('report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -206,6 +238,8 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
   } catch (error) {
     await staged.abort();
     throw error;
+  } finally {
+    await pool.close();
   }
 }
 

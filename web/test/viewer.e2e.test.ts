@@ -281,4 +281,26 @@ describe.skipIf(!haveChromium)('viewer (headless Chromium, demo city)', () => {
     expect(pageErrors).toEqual([]);
     console.log(`[e2e] ${requests.length} requests, all local`);
   }, 300_000);
+
+  it('zooms from far above the province down to one street, showing buildings at every step', async () => {
+    // Over Chợ Thủ Dầu Một, the old centre. Far out only parent tiles (level of detail) load.
+    const centre = { lon: 106.6537, lat: 10.9797 };
+    const steps: { range: number; features: number; ms: number }[] = [];
+    for (const range of [60_000, 20_000, 6_000, 2_000, 600, 200]) {
+      await page.evaluate(
+        ({ c, range }) => window.__bdtwin!.lookAt({ ...c, height: 0, range, heading: 0, pitch: -55 }),
+        { c: centre, range },
+      );
+      const ms = await waitForTiles(page);
+      const features = await page.evaluate(() => window.__bdtwin!.renderedFeatures);
+      await page.screenshot({ path: path.join(OUT, `zoom-${range}m.png`) });
+      steps.push({ range, features, ms });
+    }
+    console.log(
+      `[e2e] zoom: ${steps.map((s) => `${s.range} m → ${s.features} buildings (${s.ms} ms)`).join(', ')}`,
+    );
+    for (const s of steps) expect(s.features, `buildings drawn at ${s.range} m`).toBeGreaterThan(0);
+    // From 60 km the coarsest tiles suffice: a few thousand of the city's buildings, not all.
+    expect(steps[0]!.features).toBeLessThan(10_000);
+  }, 300_000);
 });

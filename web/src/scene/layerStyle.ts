@@ -8,14 +8,29 @@ export interface RoadStyle {
   label: MessageId;
   color: string;
   width: number;
+  /** Drawn only while the camera is lower than this (metres), like a map's zoom levels. */
+  maxCameraHeightM: number;
 }
 
 export const ROAD_STYLES: readonly RoadStyle[] = [
-  { id: 'trunk', label: 'legend.road.trunk', color: '#FF9F1C', width: 5 },
-  { id: 'primary', label: 'legend.road.primary', color: '#FFD166', width: 4 },
-  { id: 'secondary', label: 'legend.road.secondary', color: '#F4F1EA', width: 3 },
-  { id: 'tertiary', label: 'legend.road.tertiary', color: '#D9D4C7', width: 2 },
-  { id: 'residential', label: 'legend.road.residential', color: '#B5B0A4', width: 1 },
+  {
+    id: 'trunk',
+    label: 'legend.road.trunk',
+    color: '#FF9F1C',
+    width: 5,
+    maxCameraHeightM: Number.POSITIVE_INFINITY,
+  },
+  { id: 'primary', label: 'legend.road.primary', color: '#FFD166', width: 4, maxCameraHeightM: 200_000 },
+  { id: 'secondary', label: 'legend.road.secondary', color: '#F4F1EA', width: 3, maxCameraHeightM: 30_000 },
+  { id: 'tertiary', label: 'legend.road.tertiary', color: '#D9D4C7', width: 2, maxCameraHeightM: 12_000 },
+  // A street grid seen from higher than this is a grey mesh hiding the buildings.
+  {
+    id: 'residential',
+    label: 'legend.road.residential',
+    color: '#B5B0A4',
+    width: 1,
+    maxCameraHeightM: 5_000,
+  },
   // `service` roads (alleys, yards) are not drawn.
 ];
 

@@ -192,15 +192,31 @@ async function loadRoads(viewer: Viewer, info: LayerInfo, options: LoadOptions):
     byClass.set(cls, lines);
   }
   const primitives: object[] = [];
+  const byHeight: { primitive: { show: boolean }; maxCameraHeightM: number }[] = [];
   // Narrow classes first so wider (more important) roads draw on top.
   for (const style of [...ROAD_STYLES].reverse()) {
     const lines = byClass.get(style.id);
     if (!lines?.length) continue;
     const primitive = linesPrimitive(lines, style.width, colorMaterial(style.color), options.clampToGround);
-    if (primitive) primitives.push(viewer.scene.primitives.add(primitive));
+    if (!primitive) continue;
+    primitives.push(viewer.scene.primitives.add(primitive));
+    byHeight.push({ primitive, maxCameraHeightM: style.maxCameraHeightM });
   }
-  viewer.scene.requestRender();
-  return removing(viewer, info, primitives);
+  // Minor streets appear as the camera comes down, as on a map.
+  const { scene } = viewer;
+  const removeListener = scene.preRender.addEventListener(() => {
+    const h = scene.camera.positionCartographic.height;
+    for (const r of byHeight) r.primitive.show = h < r.maxCameraHeightM;
+  });
+  scene.requestRender();
+  const layer = removing(viewer, info, primitives);
+  return {
+    ...layer,
+    destroy() {
+      removeListener();
+      layer.destroy();
+    },
+  };
 }
 
 /** Ward boundaries: dashed ground outlines plus one name label per ward. */
