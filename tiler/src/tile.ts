@@ -2,10 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { meshSize } from './buildings/extrude.js';
 import type { Footprint, Rejection } from './buildings/footprint.js';
-import { NORMALISE_DEFAULTS, type NormaliseOptions, normaliseFeature } from './buildings/normalise.js';
+import { NORMALISE_DEFAULTS, type NormaliseOptions } from './buildings/normalise.js';
+import { type RepairSummary, summariseRepairs } from './buildings/repair-summary.js';
 import { describeFeature, InputError } from './errors.js';
 import { EnuFrame, metresPerDegree } from './geo/ellipsoid.js';
-import { readGeoJsonFile } from './sources/geojson.js';
+import { readFootprints, type SourceReport } from './read.js';
 import { GLB_DEFAULTS, type GlbOptions } from './tiles/glb.js';
 import { planLod, visualSizeM } from './tiles/lod.js';
 import { PARTITION_DEFAULTS, type PartitionOptions, partition, type QuadNode } from './tiles/partition.js';
@@ -25,6 +26,12 @@ export interface TileOptions {
   normalise: NormaliseOptions;
   partition: PartitionOptions;
   glb: GlbOptions;
+  /** CRS of the inputs (`--crs`): EPSG:nnnn, vn2000:105.75, a proj4 string; default: as declared. */
+  crs?: string;
+  /** GeoPackage table to read (`--layer`). */
+  layer?: string;
+  /** Shapefile .dbf encoding (`--encoding`), overriding .cpg. */
+  encoding?: string;
   /** Worker threads for meshing and glb encoding; default: every core, none for small inputs. */
   threads?: number;
   /**
@@ -46,12 +53,16 @@ export const TILE_DEFAULTS: Omit<TileOptions, 'out'> = {
 
 export interface TileReport {
   inputs: string[];
+  /** Per input: format, CRS used and where it came from, notes. */
+  sources: SourceReport[];
   featuresRead: number;
   buildingsWritten: number;
   rejected: Rejection[];
   tiles: number;
   bytesWritten: number;
   heightSources: Record<Footprint['heightSource'], number>;
+  /** What geometry repair did, by kind, with example ids. */
+  repairs: RepairSummary;
   /** Geometric error of each level's parent tiles (metres): the size of the largest building left out. */
   levelErrorsM: number[];
   /** Seconds per stage: read (incl. normalise), plan (partition + LOD), write (mesh + glb + files). */
@@ -78,19 +89,16 @@ export class RejectedFeaturesError extends Error {
 
 export async function tileBuildings(inputs: string[], options: TileOptions): Promise<TileReport> {
   const started = performance.now();
-  const footprints: Footprint[] = [];
-  const rejected: Rejection[] = [];
-  let featuresRead = 0;
-  for (const file of inputs) {
-    const features = await readGeoJsonFile(file);
-    features.forEach((feature, index) => {
-      const result = normaliseFeature(feature, file, index, options.normalise);
-      if (result.ok) footprints.push(result.footprint);
-      else rejected.push(result.rejection);
-    });
-    featuresRead += features.length;
-    options.onProgress?.('read', featuresRead, featuresRead);
-  }
+  const { footprints, rejected, sources, featuresRead } = await readFootprints(
+    inputs,
+    {
+      normalise: options.normalise,
+      ...(options.crs ? { crs: options.crs } : {}),
+      ...(options.layer ? { layer: options.layer } : {}),
+      ...(options.encoding ? { encoding: options.encoding } : {}),
+    },
+    (done) => options.onProgress?.('read', done, done),
+  );
   if (rejected.length > options.maxRejected) throw new RejectedFeaturesError(rejected, options.maxRejected);
   if (footprints.length === 0) throw new InputError(inputs.join(', '), 'has no building footprints to tile');
 
@@ -99,7 +107,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     footprints.map((f) => ({
       lonDeg: f.centroid[0],
       latDeg: f.centroid[1],
-      vertices: meshSize(f.polygons).vertices,
+      vertices: meshSize(f.polygons, f.minHeightM).vertices,
     })),
     options.partition,
   );
@@ -108,7 +116,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     footprints.map((f) => ({
       sizeM: visualSizeM(f.heightM, footprintAreaM2(f)),
       errorM: f.heightM,
-      vertices: meshSize(f.polygons).vertices,
+      vertices: meshSize(f.polygons, f.minHeightM).vertices,
     })),
     options.partition,
   );
@@ -218,12 +226,14 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     bytesWritten += tilesetJson.length;
     const report: TileReport = {
       inputs,
+      sources,
       featuresRead,
       buildingsWritten: footprints.length,
       rejected,
       tiles,
       bytesWritten,
       heightSources,
+      repairs: summariseRepairs(footprints),
       levelErrorsM: lod.levelErrorM.map((e) => Math.round(e * 100) / 100),
       stageSeconds: {
         read: (readDone - started) / 1000,

@@ -111,3 +111,69 @@ describe('extrudeFootprint', () => {
     expect(Math.min(...zs)).toBe(0);
   });
 });
+
+describe('extrudeRings: a building part raised by min-height (a bridge, a tower over a podium)', () => {
+  const mesh = extrudeRings([OUTER, HOLE], 30, 12);
+
+  it('has walls from min-height to height, and a floor as many vertices as the roof', () => {
+    const zs = mesh.positions.filter((_, i) => i % 3 === 2);
+    expect(Math.min(...zs)).toBe(12);
+    expect(Math.max(...zs)).toBe(30);
+    // roof 8 + floor 8 + walls 8 × 4; roof and floor 8 triangles each, walls 16
+    expect(mesh.positions.length / 3).toBe(8 + 8 + 8 * 4);
+    expect(mesh.indices.length / 3).toBe(8 + 8 + 16);
+    expect(meshSize([[OUTER, HOLE]], 12)).toEqual({ vertices: 48, indices: 32 * 3 });
+  });
+
+  it('has a floor facing down whose area is the footprint area', () => {
+    let floorArea = 0;
+    let floorTriangles = 0;
+    for (let t = 0; t < mesh.indices.length; t += 3) {
+      const [a, b, c] = [mesh.indices[t]!, mesh.indices[t + 1]!, mesh.indices[t + 2]!];
+      if (mesh.normals[a * 3 + 2] !== -1) continue;
+      floorTriangles++;
+      for (const v of [a, b, c]) expect(mesh.positions[v * 3 + 2]).toBe(12);
+      const { area, normal } = triangleArea(mesh.positions, a, b, c);
+      expect(normal[2]).toBeLessThan(0); // clockwise from above: front face seen from below
+      floorArea += area;
+    }
+    expect(floorTriangles).toBe(8);
+    expect(floorArea).toBeCloseTo(84, 9);
+  });
+
+  it('writes no floor for a building standing on the ground', () => {
+    const ground = extrudeRings([OUTER], 10);
+    expect(Array.from(ground.normals).some((n, i) => i % 3 === 2 && n === -1)).toBe(false);
+    expect(meshSize([[OUTER]])).toEqual({ vertices: 4 + 16, indices: 2 * 3 + 8 * 3 });
+  });
+});
+
+describe('extrudeFootprint: a part with min_height from its attributes', () => {
+  it('starts the walls at min_height and closes the bottom', () => {
+    const d = 0.0001;
+    const feature = {
+      type: 'Feature',
+      properties: { id: 'bridge', height: 18, min_height: 9 },
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [106.65, 10.98],
+            [106.65 + d, 10.98],
+            [106.65 + d, 10.98 + d],
+            [106.65, 10.98 + d],
+            [106.65, 10.98],
+          ],
+        ],
+      },
+    };
+    const result = normaliseFeature(feature, 'test.geojson', 0);
+    if (!result.ok) throw new Error(result.rejection.reason);
+    expect(result.footprint.minHeightM).toBe(9);
+    const mesh = extrudeFootprint(result.footprint);
+    const zs = Array.from(mesh.positions.filter((_, i) => i % 3 === 2));
+    expect(Math.min(...zs)).toBe(9);
+    expect(Math.max(...zs)).toBe(18);
+    expect(mesh.positions.length / 3).toBe(meshSize(result.footprint.polygons, 9).vertices);
+  });
+});

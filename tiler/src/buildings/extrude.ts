@@ -5,7 +5,9 @@ import type { Footprint } from './footprint.js';
 /**
  * Extrudes footprints into closed-looking prisms: a flat roof (earcut) and vertical walls with
  * one outward normal per wall (flat shading, so each wall has its own four vertices).
- * No floor is written: buildings stand on the ground and are never seen from below.
+ * Buildings on the ground get no floor: it is never seen. A building part that starts above
+ * the ground (min_height: a tower over a podium, a bridge between buildings) is seen from
+ * below, so it gets a floor facing down.
  */
 
 /**
@@ -22,25 +24,30 @@ export interface BuildingMesh {
   indices: Uint32Array;
 }
 
-/** Vertex and index counts of a footprint's mesh, known before meshing (for tile budgets). */
-export function meshSize(polygons: number[][][]): { vertices: number; indices: number } {
+/**
+ * Vertex and index counts of a footprint's mesh, known before meshing (for tile budgets).
+ * Pass the footprint's `minHeightM`: a raised part has a floor, as many vertices as its roof.
+ */
+export function meshSize(polygons: number[][][], minHeightM = 0): { vertices: number; indices: number } {
+  const caps = minHeightM > 0 ? 2 : 1;
   let vertices = 0;
   let indices = 0;
   for (const rings of polygons) {
     let ringVertices = 0;
     for (const ring of rings) ringVertices += ring.length / 2;
-    // roof: one vertex per ring vertex, (n + 2·holes − 2) triangles; walls: 4 vertices and 2 triangles per edge
-    vertices += ringVertices + ringVertices * 4;
-    indices += (ringVertices + 2 * (rings.length - 1) - 2) * 3 + ringVertices * 6;
+    // roof (and floor): one vertex per ring vertex, (n + 2·holes − 2) triangles; walls: 4 vertices and 2 triangles per edge
+    vertices += ringVertices * caps + ringVertices * 4;
+    indices += (ringVertices + 2 * (rings.length - 1) - 2) * 3 * caps + ringVertices * 6;
   }
   return { vertices, indices };
 }
 
 /**
  * Extrudes rings given in local metres (flat `[x0, y0, x1, y1, …]`, not closed, outer ring
- * counter-clockwise, holes clockwise) from z = 0 to z = heightM.
+ * counter-clockwise, holes clockwise) from z = minHeightM to z = heightM, with a floor facing
+ * down when minHeightM > 0.
  */
-export function extrudeRings(rings: number[][], heightM: number) {
+export function extrudeRings(rings: number[][], heightM: number, minHeightM = 0) {
   const positions: number[] = [];
   const normals: number[] = [];
   const indices: number[] = [];
@@ -69,6 +76,20 @@ export function extrudeRings(rings: number[][], heightM: number) {
     indices.push(a, b, c);
   }
 
+  // Floor of a raised part: the roof's triangles at the bottom, wound the other way so they
+  // face down (clockwise from above is counter-clockwise from below).
+  if (minHeightM > 0) {
+    const floor = positions.length / 3;
+    for (let i = 0; i < flat.length; i += 2) {
+      positions.push(flat[i]!, flat[i + 1]!, minHeightM);
+      normals.push(0, 0, -1);
+    }
+    const roofIndices = indices.length;
+    for (let t = 0; t < roofIndices; t += 3) {
+      indices.push(floor + indices[t]!, floor + indices[t + 2]!, floor + indices[t + 1]!);
+    }
+  }
+
   // Walls: for an edge a→b of a counter-clockwise outer ring (or clockwise hole) the solid lies
   // to the left, so (dy, −dx) points out of the building.
   for (const ring of rings) {
@@ -86,7 +107,7 @@ export function extrudeRings(rings: number[][], heightM: number) {
       const nx = dy / len;
       const ny = -dx / len;
       const base = positions.length / 3;
-      positions.push(ax, ay, 0, bx, by, 0, bx, by, heightM, ax, ay, heightM);
+      positions.push(ax, ay, minHeightM, bx, by, minHeightM, bx, by, heightM, ax, ay, heightM);
       for (let k = 0; k < 4; k++) normals.push(nx, ny, 0);
       indices.push(base, base + 1, base + 2, base, base + 2, base + 3);
     }
@@ -116,7 +137,7 @@ export function extrudeFootprint(footprint: Footprint): BuildingMesh {
       }
       return out;
     });
-    const part = extrudeRings(local, footprint.heightM);
+    const part = extrudeRings(local, footprint.heightM, footprint.minHeightM ?? 0);
     const offset = positions.length / 3;
     for (const v of part.positions) positions.push(v);
     for (const v of part.normals) normals.push(v);

@@ -1,4 +1,5 @@
 import type { BuildingProperties } from '../api/buildings.js';
+import type { RepairKind } from './repair.js';
 
 /**
  * A building footprint after reading and normalising, before meshing.
@@ -16,12 +17,20 @@ export interface Footprint {
   baseM: number;
   /** Height of the roof above the base in metres. */
   heightM: number;
+  /**
+   * Height of the bottom above the base in metres: 0 for a building on the ground; more for a
+   * building part that starts higher up (OSM `min_height`: a tower above a podium, a bridge
+   * between buildings). Always below `heightM`.
+   */
+  minHeightM: number;
   /** Where the height came from. */
   heightSource: 'height' | 'storeys' | 'default';
   /** Centroid of the footprint's vertices (lon, lat in degrees), used for partitioning. */
   centroid: [lonDeg: number, latDeg: number];
   /** Bounding box `[west, south, east, north]` in degrees. */
   bbox: [number, number, number, number];
+  /** What was repaired in the source geometry, each kind once; absent when nothing was. */
+  repairs?: RepairKind[];
 }
 
 /** A feature that could not be made into a footprint, and why. */

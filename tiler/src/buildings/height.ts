@@ -1,6 +1,10 @@
+import { ATTRIBUTE_DEFAULTS, type AttributeMapping, type Attributes, readAttributes } from './attributes.js';
+
 /**
- * Height of a building from its attributes: `height` in metres, else storeys × storey height,
- * else a default by land use. Values arrive as numbers or strings ("12", "12 m", "12,5").
+ * Height of a building from its attributes: height in metres, else storeys × storey height,
+ * else a default by land use; and where a building part starts (min_height, or
+ * building:min_level × storey height). Values arrive as numbers or strings ("12", "12 m",
+ * "12,5"). Which attributes are read is an AttributeMapping (attributes.ts).
  */
 
 export interface HeightOptions {
@@ -12,6 +16,8 @@ export interface HeightOptions {
   defaultHeightM: number;
   /** Heights above this (metres) are rejected as absurd: the tallest building on Earth is 828 m. */
   maxHeightM: number;
+  /** Storey counts above this are rejected as absurd: the Burj Khalifa has 163. */
+  maxStoreys: number;
 }
 
 export const HEIGHT_DEFAULTS: HeightOptions = {
@@ -34,15 +40,24 @@ export const HEIGHT_DEFAULTS: HeightOptions = {
   },
   defaultHeightM: 7,
   maxHeightM: 1000,
+  maxStoreys: 200,
 };
 
-/** Keys read for height in metres, in order of preference. */
-export const HEIGHT_KEYS = ['height', 'chieu_cao', 'Height', 'HEIGHT'] as const;
-/** Keys read for storeys, in order of preference. */
-export const STOREY_KEYS = ['storeys', 'building:levels', 'so_tang', 'levels', 'floors', 'SO_TANG'] as const;
+/** Default attribute names read for height in metres, in order of preference (any case). */
+export const HEIGHT_KEYS = ATTRIBUTE_DEFAULTS.height;
+/** Default attribute names read for storeys, in order of preference (any case). */
+export const STOREY_KEYS = ATTRIBUTE_DEFAULTS.storeys;
 
 export type HeightResult =
-  | { ok: true; heightM: number; storeys: number; source: 'height' | 'storeys' | 'default' }
+  | {
+      ok: true;
+      /** Roof top above the base, metres. */
+      heightM: number;
+      /** Bottom of the building (part) above the base, metres; 0 for buildings on the ground. */
+      minHeightM: number;
+      storeys: number;
+      source: 'height' | 'storeys' | 'default';
+    }
   | { ok: false; reason: string };
 
 /** Parses "12", "12.5", "12,5", "12 m" → 12.5; anything else → undefined. */
@@ -53,49 +68,96 @@ export function parseMeasure(value: unknown): number | undefined {
   return m ? Number(m[1]!.replace(',', '.')) : undefined;
 }
 
-function firstPresent(props: Record<string, unknown>, keys: readonly string[]) {
-  for (const key of keys) {
-    const value = props[key];
-    if (value !== undefined && value !== null && value !== '') return { key, value };
-  }
-  return undefined;
+/** Heights and storeys from a feature's properties, read through `mapping`. */
+export function resolveHeight(
+  props: Readonly<Record<string, unknown>>,
+  use: string,
+  options: HeightOptions = HEIGHT_DEFAULTS,
+  mapping: AttributeMapping = ATTRIBUTE_DEFAULTS,
+): HeightResult {
+  return heightFromAttributes(readAttributes(props, mapping), use, options);
 }
 
-export function resolveHeight(
-  props: Record<string, unknown>,
+/** Heights and storeys from attributes already found by readAttributes(). */
+export function heightFromAttributes(
+  attrs: Attributes,
   use: string,
   options: HeightOptions = HEIGHT_DEFAULTS,
 ): HeightResult {
-  const storeysRaw = firstPresent(props, STOREY_KEYS);
+  const fail = (reason: string): HeightResult => ({ ok: false, reason });
+  const show = (v: unknown) => JSON.stringify(v);
+  const plausible = `(0–${options.maxHeightM} m)`;
+
   let storeys = 0;
-  if (storeysRaw) {
-    const n = parseMeasure(storeysRaw.value);
-    if (n === undefined || !Number.isFinite(n) || n < 0 || n > 300) {
-      return {
-        ok: false,
-        reason: `${storeysRaw.key} is ${JSON.stringify(storeysRaw.value)}, not a storey count`,
-      };
+  if (attrs.storeys) {
+    const { key, value } = attrs.storeys;
+    const n = parseMeasure(value);
+    if (n === undefined || !Number.isFinite(n) || n < 0)
+      return fail(`${key} is ${show(value)}, not a storey count`);
+    if (n > options.maxStoreys) {
+      return fail(`${key} ${n} is not a plausible storey count (0–${options.maxStoreys})`);
     }
     storeys = Math.round(n);
   }
-  const heightRaw = firstPresent(props, HEIGHT_KEYS);
-  if (heightRaw) {
-    const h = parseMeasure(heightRaw.value);
-    if (h === undefined || !Number.isFinite(h)) {
-      return {
-        ok: false,
-        reason: `${heightRaw.key} is ${JSON.stringify(heightRaw.value)}, not a height in metres`,
-      };
+
+  let minHeightM = 0;
+  if (attrs.minHeight) {
+    const { key, value } = attrs.minHeight;
+    const h = parseMeasure(value);
+    if (h === undefined || !Number.isFinite(h))
+      return fail(`${key} is ${show(value)}, not a height in metres`);
+    if (h < 0 || h > options.maxHeightM) return fail(`${key} ${h} m is not a plausible height ${plausible}`);
+    minHeightM = h;
+  } else if (attrs.minLevel) {
+    const { key, value } = attrs.minLevel;
+    const n = parseMeasure(value);
+    if (n === undefined || !Number.isFinite(n) || n < 0 || n > options.maxStoreys) {
+      return fail(`${key} is ${show(value)}, not a storey count`);
     }
-    if (h <= 0 || h > options.maxHeightM) {
-      return {
-        ok: false,
-        reason: `${heightRaw.key} ${h} m is not a plausible building height (0–${options.maxHeightM} m)`,
-      };
-    }
-    return { ok: true, heightM: h, storeys, source: 'height' };
+    minHeightM = n * options.storeyHeightM;
   }
-  if (storeys > 0) return { ok: true, heightM: storeys * options.storeyHeightM, storeys, source: 'storeys' };
-  const byUse = options.defaultHeightByUseM[use];
-  return { ok: true, heightM: byUse ?? options.defaultHeightM, storeys, source: 'default' };
+  const minName = attrs.minHeight?.key ?? attrs.minLevel?.key ?? '';
+  const belowRoof = (heightM: number, heightName: string): HeightResult | undefined =>
+    minHeightM >= heightM
+      ? fail(
+          `${minName} puts the bottom at ${minHeightM} m, not below the ${heightName} ${heightM} m: ` +
+            'a building part must have some height',
+        )
+      : undefined;
+
+  if (attrs.height) {
+    const { key, value } = attrs.height;
+    const h = parseMeasure(value);
+    if (h === undefined || !Number.isFinite(h))
+      return fail(`${key} is ${show(value)}, not a height in metres`);
+    if (h <= 0 || h > options.maxHeightM) {
+      return fail(`${key} ${h} m is not a plausible building height ${plausible}`);
+    }
+    return belowRoof(h, `${key}`) ?? { ok: true, heightM: h, minHeightM, storeys, source: 'height' };
+  }
+  if (storeys > 0) {
+    const h = storeys * options.storeyHeightM;
+    const key = attrs.storeys!.key;
+    if (h > options.maxHeightM) {
+      return fail(
+        `${key} ${storeys} × ${options.storeyHeightM} m = ${h} m is not a plausible building height ${plausible}`,
+      );
+    }
+    return (
+      belowRoof(h, `height from ${key} (${storeys} × ${options.storeyHeightM} m)`) ?? {
+        ok: true,
+        heightM: h,
+        minHeightM,
+        storeys,
+        source: 'storeys',
+      }
+    );
+  }
+  // A guessed height says how tall a building is, not where its roof is: a part raised by
+  // min_height keeps the guessed thickness instead of being rejected for a guess.
+  const byUse = Object.hasOwn(options.defaultHeightByUseM, use)
+    ? options.defaultHeightByUseM[use]
+    : undefined;
+  const heightM = minHeightM + (byUse ?? options.defaultHeightM);
+  return { ok: true, heightM, minHeightM, storeys, source: 'default' };
 }

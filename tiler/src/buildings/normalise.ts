@@ -1,27 +1,37 @@
 import type { BuildingProperties } from '../api/buildings.js';
+import { metresPerDegree } from '../geo/ellipsoid.js';
+import {
+  ATTRIBUTE_DEFAULTS,
+  type AttributeMapping,
+  type Attributes,
+  readAttributes,
+  stringValue,
+} from './attributes.js';
 import type { Footprint, Rejection } from './footprint.js';
-import { reverseRing, signedArea } from './footprint.js';
-import { HEIGHT_DEFAULTS, type HeightOptions, resolveHeight } from './height.js';
+import { HEIGHT_DEFAULTS, type HeightOptions, heightFromAttributes } from './height.js';
+import { REPAIR_DEFAULTS, type RepairOptions, repairMultiPolygon } from './repair.js';
+import { resolveUse } from './use.js';
 
 /**
  * GeoJSON feature → Footprint, or the reason it cannot be one.
- * Checks what would otherwise corrupt a tile (NaN, out-of-range coordinates, rings with too
- * few points or no area) and normalises what is only untidy (closing point, repeated points,
- * winding).
+ * Rejects what cannot be trusted (not a polygon, NaN or out-of-range coordinates, absurd
+ * heights) and repairs what is only broken (repair.ts: unclosed rings, repeated and collinear
+ * points, spikes, winding, self-intersections, stray holes, slivers). A feature is rejected
+ * for its geometry only when nothing valid is left of it; accepted ones list their repairs.
  */
 
 export interface NormaliseOptions {
   height: HeightOptions;
-  /** Rings with an area below this (m²) are slivers: dropped, or the feature rejected if outer. */
-  minRingAreaM2: number;
+  repair: RepairOptions;
+  /** Which source attributes hold height, storeys, use… (`--attr`). */
+  attributes: AttributeMapping;
 }
 
-export const NORMALISE_DEFAULTS: NormaliseOptions = { height: HEIGHT_DEFAULTS, minRingAreaM2: 0.5 };
-
-/** Keys read for the building's land use, in order of preference. */
-const USE_KEYS = ['use', 'landuse_code', 'ma_loai_dat', 'mdsd'] as const;
-const NAME_KEYS = ['name', 'ten', 'name:vi'] as const;
-const WARD_KEYS = ['ward', 'phuong', 'ward_name'] as const;
+export const NORMALISE_DEFAULTS: NormaliseOptions = {
+  height: HEIGHT_DEFAULTS,
+  repair: REPAIR_DEFAULTS,
+  attributes: ATTRIBUTE_DEFAULTS,
+};
 
 interface GeoJsonFeatureLike {
   type?: unknown;
@@ -32,25 +42,39 @@ interface GeoJsonFeatureLike {
 
 type Result = { ok: true; footprint: Footprint } | { ok: false; rejection: Rejection };
 
-function stringProp(props: Record<string, unknown>, keys: readonly string[]): string {
-  for (const k of keys) {
-    const v = props[k];
-    if (typeof v === 'string' && v.trim() !== '') return v.trim();
-    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  }
-  return '';
+/** OSM exports (Overpass, ohsome) name the element `way/123` in one of these. */
+const OSM_ID_KEYS = ['@id', '@osmId', 'osm_id'] as const;
+
+function idString(v: unknown): string | undefined {
+  if (typeof v === 'string' && v !== '') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
 }
 
-/** The feature's id as users know it: `properties.id`, else the GeoJSON `id`, else undefined. */
-export function featureId(feature: GeoJsonFeatureLike): string | undefined {
-  const props = (feature.properties ?? {}) as Record<string, unknown>;
-  // '@id' and '@osmId' are what OSM exports (Overpass, ohsome) call the element, e.g. "way/123".
-  const candidates = [props.id, feature.id, props['@id'], props['@osmId'], props.osm_id];
-  for (const c of candidates) {
-    if (typeof c === 'string' && c !== '') return c;
-    if (typeof c === 'number' && Number.isFinite(c)) return String(c);
+function idFrom(feature: GeoJsonFeatureLike, attrs: Attributes): string | undefined {
+  const mapped = idString(attrs.id?.value) ?? idString(feature.id);
+  if (mapped !== undefined) return mapped;
+  const props = feature.properties as Record<string, unknown> | null | undefined;
+  if (!props || typeof props !== 'object') return undefined;
+  for (const k of OSM_ID_KEYS) {
+    const id = idString(props[k]);
+    if (id !== undefined) return id;
   }
   return undefined;
+}
+
+/**
+ * The feature's id as users know it: the mapped id attribute (`id`), else the GeoJSON `id`,
+ * else OSM's element id (`@id`, `@osmId`, `osm_id`), else undefined.
+ */
+export function featureId(
+  feature: GeoJsonFeatureLike,
+  mapping: AttributeMapping = ATTRIBUTE_DEFAULTS,
+): string | undefined {
+  const props = feature.properties;
+  const attrs =
+    props && typeof props === 'object' ? readAttributes(props as Record<string, unknown>, mapping) : {};
+  return idFrom(feature, attrs);
 }
 
 export function normaliseFeature(
@@ -59,16 +83,16 @@ export function normaliseFeature(
   index: number,
   options: NormaliseOptions = NORMALISE_DEFAULTS,
 ): Result {
-  const id = featureId(feature);
-  const reject = (reason: string): Result => ({ ok: false, rejection: { file, index, id, reason } });
-
-  if (feature === null || typeof feature !== 'object' || feature.type !== 'Feature') {
-    return reject('is not a GeoJSON Feature (expected "type": "Feature")');
-  }
+  const isFeature = feature !== null && typeof feature === 'object' && feature.type === 'Feature';
   const props =
-    feature.properties && typeof feature.properties === 'object'
+    isFeature && feature.properties && typeof feature.properties === 'object'
       ? (feature.properties as Record<string, unknown>)
       : {};
+  const attrs = readAttributes(props, options.attributes);
+  const id = isFeature ? idFrom(feature, attrs) : undefined;
+  const reject = (reason: string): Result => ({ ok: false, rejection: { file, index, id, reason } });
+  if (!isFeature) return reject('is not a GeoJSON Feature (expected "type": "Feature")');
+
   const geometry = feature.geometry as { type?: unknown; coordinates?: unknown } | null | undefined;
   if (!geometry) return reject('has no geometry');
   let polygonsRaw: unknown[];
@@ -80,25 +104,26 @@ export function normaliseFeature(
       `geometry is ${String(geometry.type)}; only Polygon and MultiPolygon footprints are extruded`,
     );
   }
+  if (polygonsRaw.length === 0) return reject('has no polygons');
 
-  const polygons: number[][][] = [];
-  let west = Infinity;
-  let south = Infinity;
-  let east = -Infinity;
-  let north = -Infinity;
-  let sumLon = 0;
-  let sumLat = 0;
-  let count = 0;
+  // Coordinates go onto the tangent plane at the feature's first vertex (metres east/north),
+  // where repair tolerances are lengths. The round trip back is exact in practice: the offset
+  // from the origin is tiny next to the coordinate, so rounding errors stay far below an ulp.
+  let lon0 = Number.NaN;
+  let lat0 = Number.NaN;
+  let lonM = 0;
+  let latM = 0;
+  const polygonsM: Float64Array[][] = [];
   for (let p = 0; p < polygonsRaw.length; p++) {
     const rings = polygonsRaw[p];
     const where = polygonsRaw.length > 1 ? `polygon ${p}, ` : '';
     if (!Array.isArray(rings) || rings.length === 0) return reject(`${where}has no rings`);
-    const outRings: number[][] = [];
+    const ringsM: Float64Array[] = [];
     for (let r = 0; r < rings.length; r++) {
       const ringRaw = rings[r];
       const ringName = `${where}${r === 0 ? 'outer ring' : `hole ${r}`}`;
       if (!Array.isArray(ringRaw)) return reject(`${ringName} is not an array of positions`);
-      const flat: number[] = [];
+      const ringM = new Float64Array(ringRaw.length * 2);
       for (let v = 0; v < ringRaw.length; v++) {
         const pos = ringRaw[v];
         if (!Array.isArray(pos) || pos.length < 2)
@@ -118,75 +143,76 @@ export function normaliseFeature(
             `${ringName}, vertex ${v} (${lon}, ${lat}) is not longitude/latitude in degrees; projected data needs a CRS`,
           );
         }
-        const n = flat.length;
-        // Drop repeated points: they make zero-length walls.
-        if (n >= 2 && flat[n - 2] === lon && flat[n - 1] === lat) continue;
-        flat.push(lon, lat);
-      }
-      // GeoJSON rings repeat the first point at the end; ours do not.
-      if (flat.length >= 4 && flat[0] === flat[flat.length - 2] && flat[1] === flat[flat.length - 1]) {
-        flat.length -= 2;
-      }
-      if (flat.length < 6) {
-        if (r === 0) return reject(`${ringName} has fewer than 3 distinct points`);
-        continue; // a degenerate hole is dropped, not fatal
-      }
-      const areaM2 = ringAreaM2(flat);
-      if (Math.abs(areaM2) < options.minRingAreaM2) {
-        if (r === 0) return reject(`${ringName} has no area (${Math.abs(areaM2).toFixed(2)} m²)`);
-        continue;
-      }
-      // Outer rings counter-clockwise, holes clockwise (RFC 7946), so wall normals point out.
-      if ((r === 0 && areaM2 < 0) || (r > 0 && areaM2 > 0)) reverseRing(flat);
-      if (r === 0) {
-        for (let i = 0; i < flat.length; i += 2) {
-          const lon = flat[i]!;
-          const lat = flat[i + 1]!;
-          if (lon < west) west = lon;
-          if (lon > east) east = lon;
-          if (lat < south) south = lat;
-          if (lat > north) north = lat;
-          sumLon += lon;
-          sumLat += lat;
-          count++;
+        if (Number.isNaN(lon0)) {
+          lon0 = lon;
+          lat0 = lat;
+          ({ lonM, latM } = metresPerDegree(lat0));
         }
+        ringM[v * 2] = (lon - lon0) * lonM;
+        ringM[v * 2 + 1] = (lat - lat0) * latM;
       }
-      outRings.push(flat);
+      ringsM.push(ringM);
     }
-    polygons.push(outRings);
+    polygonsM.push(ringsM);
   }
-  if (polygons.length === 0) return reject('has no polygons');
 
-  const use = stringProp(props, USE_KEYS);
-  const height = resolveHeight(props, use, options.height);
+  const repaired = repairMultiPolygon(polygonsM, options.repair);
+  if (!repaired.ok) return reject(repaired.reason);
+
+  const polygons: number[][][] = [];
+  let west = Infinity;
+  let south = Infinity;
+  let east = -Infinity;
+  let north = -Infinity;
+  let sumLon = 0;
+  let sumLat = 0;
+  let count = 0;
+  for (const ringsM of repaired.polygons) {
+    const rings: number[][] = [];
+    for (let r = 0; r < ringsM.length; r++) {
+      const ringM = ringsM[r]!;
+      const ring = new Array<number>(ringM.length);
+      for (let i = 0; i < ringM.length; i += 2) {
+        const lon = lon0 + ringM[i]! / lonM;
+        const lat = lat0 + ringM[i + 1]! / latM;
+        ring[i] = lon;
+        ring[i + 1] = lat;
+        if (r > 0) continue;
+        if (lon < west) west = lon;
+        if (lon > east) east = lon;
+        if (lat < south) south = lat;
+        if (lat > north) north = lat;
+        sumLon += lon;
+        sumLat += lat;
+        count++;
+      }
+      rings.push(ring);
+    }
+    polygons.push(rings);
+  }
+
+  const use = resolveUse(stringValue(attrs.use), stringValue(attrs.building));
+  const height = heightFromAttributes(attrs, use, options.height);
   if (!height.ok) return reject(height.reason);
   const properties: BuildingProperties = {
     id: id ?? `${file}#${index}`,
-    name: stringProp(props, NAME_KEYS),
+    name: stringValue(attrs.name),
     height: height.heightM,
     storeys: height.storeys,
     use,
-    ward: stringProp(props, WARD_KEYS),
+    ward: stringValue(attrs.ward),
   };
-  return {
-    ok: true,
-    footprint: {
-      source: { file, index },
-      properties,
-      polygons,
-      baseM: 0,
-      heightM: height.heightM,
-      heightSource: height.source,
-      centroid: [sumLon / count, sumLat / count],
-      bbox: [west, south, east, north],
-    },
+  const footprint: Footprint = {
+    source: { file, index },
+    properties,
+    polygons,
+    baseM: 0,
+    heightM: height.heightM,
+    minHeightM: height.minHeightM,
+    heightSource: height.source,
+    centroid: [sumLon / count, sumLat / count],
+    bbox: [west, south, east, north],
   };
-}
-
-/** Signed area in m² of a lon/lat ring, on its local tangent plane (exact enough for buildings). */
-function ringAreaM2(flat: number[]): number {
-  const lat0 = flat[1]!;
-  const k = Math.cos((lat0 * Math.PI) / 180);
-  // 111,320 m per degree is adequate for a sliver test; meshing uses exact radii.
-  return signedArea(flat) * k * 111_320 * 110_574;
+  if (repaired.repairs.length > 0) footprint.repairs = repaired.repairs;
+  return { ok: true, footprint };
 }

@@ -1,21 +1,41 @@
+import { AttributeMappingError, parseAttributeMapping } from '../buildings/attributes.js';
+import { formatRepairSummary } from '../buildings/repair-summary.js';
 import { InputError } from '../errors.js';
-import { RejectedFeaturesError, TILE_DEFAULTS, type TileReport, tileBuildings } from '../tile.js';
+import {
+  RejectedFeaturesError,
+  TILE_DEFAULTS,
+  type TileOptions,
+  type TileReport,
+  tileBuildings,
+} from '../tile.js';
 import { intOption, parseOrUsage } from './main.js';
 
-const USAGE = `Usage: bdtwin tile <input.geojson...> --out <dir> [options]
+const D = TILE_DEFAULTS;
+const USAGE = `Usage: bdtwin tile <input...> --out <dir> [options]
 
-Extrudes building footprints (GeoJSON Polygon/MultiPolygon, lon/lat degrees) and writes
-OGC 3D Tiles 1.1: <dir>/tileset.json, <dir>/tiles/**.glb and <dir>/report.json.
+Extrudes building footprints and writes OGC 3D Tiles 1.1 with level of detail:
+<dir>/tileset.json, <dir>/tiles/**.glb and <dir>/report.json.
+Inputs: GeoJSON (.geojson/.json), GeoJSONSeq (.geojsonl/.ndjson), Shapefile (.shp with
+.dbf/.prj/.cpg), GeoPackage (.gpkg), FlatGeobuf (.fgb); Polygon/MultiPolygon with holes.
 
 Options:
   --out <dir>             output folder (replaced atomically on success)      [required]
-  --max-features <n>      most buildings per tile                            [${TILE_DEFAULTS.partition.maxFeatures}]
-  --max-vertices <n>      most vertices per tile                             [${TILE_DEFAULTS.partition.maxVertices}]
-  --max-rejected <n>      bad features tolerated (listed in report.json)     [${TILE_DEFAULTS.maxRejected}]
-  --storey-height <m>     metres per storey when only storeys are known      [${TILE_DEFAULTS.normalise.height.storeyHeightM}]
+  --crs <crs>             CRS of the inputs: EPSG:4326, EPSG:32648, EPSG:3405,
+                          vn2000:105.75 (VN-2000 TM-3, any zone), vn2000utm:48,
+                          or a proj4 string                                   [as declared, else WGS 84]
+  --layer <name>          GeoPackage table to read                           [first]
+  --encoding <cp>         Shapefile text encoding (1258, UTF-8…)             [.cpg, else UTF-8]
+  --attr <map>            attribute names, e.g. height=H_M,storeys=TANG|SO_TANG
+  --storey-height <m>     metres per storey when only storeys are known      [${D.normalise.height.storeyHeightM}]
+  --max-features <n>      most buildings per tile                            [${D.partition.maxFeatures}]
+  --max-vertices <n>      most vertices per tile                             [${D.partition.maxVertices}]
+  --max-rejected <n>      bad features tolerated (listed in report.json)     [${D.maxRejected}]
+  --compression <c>       meshopt (quantized + EXT_meshopt_compression) or none [${D.glb.compression}]
+  --threads <n>           worker threads for meshing                         [cores; 0 below 20k buildings]
   --quiet                 no progress line
-Height: "height" (m), else storeys ("storeys", "building:levels", "so_tang") × storey
-height, else a default by land use ("use").`;
+Heights: "height"/"chieu_cao" (m), else storeys ("storeys", "building:levels", "so_tang")
+× storey height, else a default by land use; names match case-insensitively. Broken
+polygons are repaired where possible (docs/repair.md); CRSs are explained in docs/crs.md.`;
 
 export async function tileCommand(argv: string[]): Promise<number> {
   const parsed = parseOrUsage(
@@ -24,10 +44,16 @@ export async function tileCommand(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         out: { type: 'string', short: 'o' },
+        crs: { type: 'string' },
+        layer: { type: 'string' },
+        encoding: { type: 'string' },
+        attr: { type: 'string' },
+        'storey-height': { type: 'string' },
         'max-features': { type: 'string' },
         'max-vertices': { type: 'string' },
         'max-rejected': { type: 'string' },
-        'storey-height': { type: 'string' },
+        compression: { type: 'string' },
+        threads: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -40,61 +66,60 @@ export async function tileCommand(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length === 0 || typeof values.out !== 'string') {
-    console.error(
-      `bdtwin tile: ${positionals.length === 0 ? 'no input files given' : '--out <dir> is required'}\n\n${USAGE}`,
-    );
+  const fail = (message: string) => {
+    console.error(`bdtwin tile: ${message}`);
     return 1;
+  };
+  if (positionals.length === 0) return fail(`no input files given\n\n${USAGE}`);
+  if (typeof values.out !== 'string') return fail(`--out <dir> is required\n\n${USAGE}`);
+
+  const ints: Record<string, number> = {};
+  for (const [name, fallback] of [
+    ['max-features', D.partition.maxFeatures],
+    ['max-vertices', D.partition.maxVertices],
+    ['max-rejected', D.maxRejected],
+    ['threads', -1],
+  ] as const) {
+    const v = intOption(values[name] as string | undefined, name, fallback);
+    if (typeof v === 'string') return fail(v);
+    ints[name] = v;
   }
-  const maxFeatures = intOption(
-    values['max-features'] as string | undefined,
-    'max-features',
-    TILE_DEFAULTS.partition.maxFeatures,
-  );
-  const maxVertices = intOption(
-    values['max-vertices'] as string | undefined,
-    'max-vertices',
-    TILE_DEFAULTS.partition.maxVertices,
-  );
-  const maxRejected = intOption(
-    values['max-rejected'] as string | undefined,
-    'max-rejected',
-    TILE_DEFAULTS.maxRejected,
-  );
-  const storeyHeight = Number(values['storey-height'] ?? TILE_DEFAULTS.normalise.height.storeyHeightM);
-  for (const v of [maxFeatures, maxVertices, maxRejected]) {
-    if (typeof v === 'string') {
-      console.error(`bdtwin tile: ${v}`);
-      return 1;
+  if (ints['max-features']! < 1 || ints['max-features']! > 65_535)
+    return fail('--max-features must be between 1 and 65535');
+  const storeyHeight = Number(values['storey-height'] ?? D.normalise.height.storeyHeightM);
+  if (!(storeyHeight > 0 && storeyHeight < 20)) {
+    return fail(`--storey-height must be metres between 0 and 20, got "${values['storey-height']}"`);
+  }
+  const compression = (values.compression as string | undefined) ?? D.glb.compression;
+  if (compression !== 'meshopt' && compression !== 'none') {
+    return fail(`--compression must be "meshopt" or "none", got "${compression}"`);
+  }
+  let attributes = D.normalise.attributes;
+  if (typeof values.attr === 'string') {
+    try {
+      attributes = parseAttributeMapping(values.attr);
+    } catch (error) {
+      if (error instanceof AttributeMappingError) return fail(`--attr: ${error.message}`);
+      throw error;
     }
   }
-  if (!(storeyHeight > 0 && storeyHeight < 20)) {
-    console.error(
-      `bdtwin tile: --storey-height must be metres between 0 and 20, got "${values['storey-height']}"`,
-    );
-    return 1;
-  }
-  if ((maxFeatures as number) < 1 || (maxFeatures as number) > 65_535) {
-    console.error('bdtwin tile: --max-features must be between 1 and 65535');
-    return 1;
-  }
 
-  const quiet = values.quiet === true;
-  const progress = quiet ? undefined : progressPrinter();
+  const options: TileOptions = {
+    ...D,
+    out: values.out,
+    maxRejected: ints['max-rejected']!,
+    partition: { ...D.partition, maxFeatures: ints['max-features']!, maxVertices: ints['max-vertices']! },
+    normalise: { ...D.normalise, attributes, height: { ...D.normalise.height, storeyHeightM: storeyHeight } },
+    glb: { ...D.glb, compression },
+    ...(ints.threads! >= 0 ? { threads: ints.threads! } : {}),
+    ...(typeof values.crs === 'string' ? { crs: values.crs } : {}),
+    ...(typeof values.layer === 'string' ? { layer: values.layer } : {}),
+    ...(typeof values.encoding === 'string' ? { encoding: values.encoding } : {}),
+  };
+  const progress = values.quiet === true ? undefined : progressPrinter();
   try {
     const report = await tileBuildings(positionals, {
-      ...TILE_DEFAULTS,
-      out: values.out,
-      maxRejected: maxRejected as number,
-      partition: {
-        ...TILE_DEFAULTS.partition,
-        maxFeatures: maxFeatures as number,
-        maxVertices: maxVertices as number,
-      },
-      normalise: {
-        ...TILE_DEFAULTS.normalise,
-        height: { ...TILE_DEFAULTS.normalise.height, storeyHeightM: storeyHeight },
-      },
+      ...options,
       ...(progress ? { onProgress: progress } : {}),
     });
     if (progress) process.stderr.write('\n');
@@ -102,10 +127,7 @@ export async function tileCommand(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (progress) process.stderr.write('\n');
-    if (error instanceof InputError || error instanceof RejectedFeaturesError) {
-      console.error(`bdtwin tile: ${error.message}`);
-      return 1;
-    }
+    if (error instanceof InputError || error instanceof RejectedFeaturesError) return fail(error.message);
     console.error(`bdtwin tile: unexpected error while tiling: ${(error as Error).stack ?? error}`);
     return 2;
   }
@@ -119,23 +141,30 @@ function progressPrinter() {
     if (now - last < 200 && done < total) return;
     last = now;
     const s = (now - started) / 1000;
-    const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
-    const eta =
-      stage === 'mesh' && done > 0 && done < total
-        ? `, ETA ${((s / done) * (total - done)).toFixed(0)} s`
-        : '';
-    const line = `${stage === 'read' ? 'reading' : 'tiling'}: ${done.toLocaleString('en')}/${total.toLocaleString('en')} buildings (${pct}%) ${s.toFixed(1)} s${eta}`;
+    const line =
+      stage === 'read'
+        ? `reading: ${done.toLocaleString('en')} features ${s.toFixed(1)} s`
+        : `tiling: ${done.toLocaleString('en')}/${total.toLocaleString('en')} buildings (${Math.floor((done / total) * 100)}%) ${s.toFixed(1)} s` +
+          (done > 0 && done < total ? `, ETA ${((s / done) * (total - done)).toFixed(0)} s` : '');
     process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
   };
 }
 
 export function summary(report: TileReport, out: string): string {
-  const lines = [
+  const lines: string[] = [];
+  for (const s of report.sources) {
+    lines.push(
+      `input:             ${s.file} (${s.format}${s.layer ? `, layer ${s.layer}` : ''}, ${s.crs} from ${s.crsFrom})`,
+    );
+    for (const note of s.notes) lines.push(`  note: ${note}`);
+  }
+  lines.push(
     `features read:     ${report.featuresRead.toLocaleString('en')}`,
     `buildings written: ${report.buildingsWritten.toLocaleString('en')} in ${report.tiles} tiles, ${(report.bytesWritten / 1e6).toFixed(1)} MB`,
     `heights from:      height ${report.heightSources.height}, storeys ${report.heightSources.storeys}, default ${report.heightSources.default}`,
+    ...formatRepairSummary(report.repairs),
     `rejected:          ${report.rejected.length}`,
-  ];
+  );
   const reasons = new Map<string, number>();
   for (const r of report.rejected) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
   for (const [reason, n] of [...reasons].slice(0, 10)) lines.push(`  ${n} × ${reason}`);

@@ -1,0 +1,136 @@
+import type { Footprint, Rejection } from './buildings/footprint.js';
+import { type NormaliseOptions, normaliseFeature } from './buildings/normalise.js';
+import { checkPlausible, resolveCrs, toWgs84, type XY } from './crs/index.js';
+import { type OpenOptions, openSource, type SourceFeature } from './sources/index.js';
+
+/**
+ * The read stage: each input file streamed through its format's reader, its CRS resolved
+ * (flag > the file's own declaration > WGS 84) and checked for plausibility on the first
+ * features, coordinates converted to WGS 84 degrees, then every feature normalised (repaired)
+ * into a Footprint or a Rejection. Nothing is kept but compact footprints.
+ */
+
+export interface ReadOptions extends Pick<OpenOptions, 'layer' | 'encoding'> {
+  /** `--crs` value overriding what the files declare (EPSG:nnnn, vn2000:105.75, proj4…). */
+  crs?: string;
+  normalise: NormaliseOptions;
+}
+
+/** What was learnt about one input, for report.json and the summary. */
+export interface SourceReport {
+  file: string;
+  format: string;
+  layer?: string;
+  /** CRS used, e.g. "VN-2000 / TM-3 105°45'…", and where it came from. */
+  crs: string;
+  crsFrom: 'flag' | 'file' | 'default';
+  features: number;
+  /** Notes and warnings worth a user's attention (encoding guessed, CRS doubts, …). */
+  notes: string[];
+}
+
+export interface ReadResult {
+  footprints: Footprint[];
+  rejected: Rejection[];
+  sources: SourceReport[];
+  featuresRead: number;
+}
+
+/** Features buffered before the plausibility check: enough vertices for a robust median. */
+const SAMPLE_FEATURES = 200;
+
+export async function readFootprints(
+  inputs: readonly string[],
+  options: ReadOptions,
+  onProgress?: (done: number) => void,
+): Promise<ReadResult> {
+  const footprints: Footprint[] = [];
+  const rejected: Rejection[] = [];
+  const sources: SourceReport[] = [];
+  let featuresRead = 0;
+  for (const input of inputs) {
+    const source = await openSource(input, {
+      ...(options.layer ? { layer: options.layer } : {}),
+      ...(options.encoding ? { encoding: options.encoding } : {}),
+    });
+    try {
+      const { file } = source.info;
+      const resolved = resolveCrs(options.crs, source.info.crs, file);
+      const notes = [...source.info.notes, ...resolved.warnings];
+      if (resolved.crs.warning) notes.push(resolved.crs.warning);
+      const project = toWgs84(resolved.crs);
+      const identity = resolved.crs.geographic && resolved.crs.datum === 'WGS84';
+      let index = 0;
+      const take = (feature: SourceFeature) => {
+        if (!identity) reproject(feature, project);
+        const result = normaliseFeature(feature, file, index++, options.normalise);
+        if (result.ok) footprints.push(result.footprint);
+        else rejected.push(result.rejection);
+        if (++featuresRead % 10_000 === 0) onProgress?.(featuresRead);
+      };
+      let sample: SourceFeature[] | undefined = [];
+      for await (const feature of source.features()) {
+        if (sample) {
+          sample.push(feature);
+          if (sample.length < SAMPLE_FEATURES) continue;
+          // Refuse a wrong CRS before a single building is placed 10,000 km away.
+          checkPlausible(sampleVertices(sample), resolved.crs, file);
+          for (const f of sample) take(f);
+          sample = undefined;
+          continue;
+        }
+        take(feature);
+      }
+      if (sample) {
+        checkPlausible(sampleVertices(sample), resolved.crs, file);
+        for (const f of sample) take(f);
+      }
+      sources.push({
+        file,
+        format: source.info.format,
+        ...(source.info.layer ? { layer: source.info.layer } : {}),
+        crs: resolved.crs.name,
+        crsFrom: resolved.from,
+        features: index,
+        notes,
+      });
+    } finally {
+      await source.close();
+    }
+  }
+  onProgress?.(featuresRead);
+  return { footprints, rejected, sources, featuresRead };
+}
+
+/** Up to 1,000 raw vertices from the outer rings of the sampled features. */
+function sampleVertices(features: readonly SourceFeature[]): XY[] {
+  const out: XY[] = [];
+  const visit = (c: unknown) => {
+    if (out.length >= 1000 || !Array.isArray(c)) return;
+    if (typeof c[0] === 'number') {
+      if (typeof c[1] === 'number') out.push({ x: c[0], y: c[1] });
+      return;
+    }
+    for (const child of c) visit(child);
+  };
+  for (const f of features) visit(f.geometry?.coordinates);
+  return out;
+}
+
+/** Converts a feature's coordinates to WGS 84 degrees in place (heights untouched). */
+function reproject(feature: SourceFeature, project: (x: number, y: number) => [number, number]) {
+  const visit = (c: unknown) => {
+    if (!Array.isArray(c)) return;
+    if (typeof c[0] === 'number' || typeof c[1] === 'number') {
+      // Non-numbers stay as they are so the normaliser can name them.
+      if (typeof c[0] === 'number' && typeof c[1] === 'number') {
+        const [lon, lat] = project(c[0], c[1]);
+        c[0] = lon;
+        c[1] = lat;
+      }
+      return;
+    }
+    for (const child of c) visit(child);
+  };
+  visit(feature.geometry?.coordinates);
+}
