@@ -4,14 +4,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Footprint } from './buildings/footprint.js';
 import { NORMALISE_DEFAULTS } from './buildings/normalise.js';
+import type { FootprintStore } from './buildings/store.js';
 import { metresPerDegree } from './geo/ellipsoid.js';
 import { readFootprints } from './read.js';
 
 /** Fixtures made by ogr2ogr from the first 100 OSM buildings (see tiler/test/data/README.md). */
 const DATA = path.resolve(import.meta.dirname, '../test/data');
 const fixture = (name: string) => path.join(DATA, name);
-const read = (files: string[], crs?: string) =>
-  readFootprints(files, { normalise: NORMALISE_DEFAULTS, ...(crs ? { crs } : {}) });
+const all = (store: FootprintStore) => Array.from({ length: store.length }, (_, i) => store.get(i));
+const read = async (files: string[], crs?: string) => {
+  const result = await readFootprints(files, { normalise: NORMALISE_DEFAULTS, ...(crs ? { crs } : {}) });
+  return { ...result, footprints: all(result.store) };
+};
 
 /** Footprints keyed by OSM id: each format names the building the same way. */
 function byOsmId(footprints: Footprint[]): Map<string, Footprint> {

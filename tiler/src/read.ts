@@ -1,5 +1,6 @@
-import type { Footprint, Rejection } from './buildings/footprint.js';
+import type { Rejection } from './buildings/footprint.js';
 import { type NormaliseOptions, normaliseFeature } from './buildings/normalise.js';
+import { FootprintStore } from './buildings/store.js';
 import { checkPlausible, resolveCrs, toWgs84, type XY } from './crs/index.js';
 import { type OpenOptions, openSource, type SourceFeature } from './sources/index.js';
 
@@ -30,7 +31,8 @@ export interface SourceReport {
 }
 
 export interface ReadResult {
-  footprints: Footprint[];
+  /** Accepted footprints, compactly stored. */
+  store: FootprintStore;
   rejected: Rejection[];
   sources: SourceReport[];
   featuresRead: number;
@@ -44,7 +46,7 @@ export async function readFootprints(
   options: ReadOptions,
   onProgress?: (done: number) => void,
 ): Promise<ReadResult> {
-  const footprints: Footprint[] = [];
+  const store = new FootprintStore();
   const rejected: Rejection[] = [];
   const sources: SourceReport[] = [];
   let featuresRead = 0;
@@ -64,7 +66,7 @@ export async function readFootprints(
       const take = (feature: SourceFeature) => {
         if (!identity) reproject(feature, project);
         const result = normaliseFeature(feature, file, index++, options.normalise);
-        if (result.ok) footprints.push(result.footprint);
+        if (result.ok) store.add(result.footprint);
         else rejected.push(result.rejection);
         if (++featuresRead % 10_000 === 0) onProgress?.(featuresRead);
       };
@@ -99,7 +101,7 @@ export async function readFootprints(
     }
   }
   onProgress?.(featuresRead);
-  return { footprints, rejected, sources, featuresRead };
+  return { store, rejected, sources, featuresRead };
 }
 
 /** Up to 1,000 raw vertices from the outer rings of the sampled features. */

@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { meshSize } from './buildings/extrude.js';
 import type { Footprint, Rejection } from './buildings/footprint.js';
 import { NORMALISE_DEFAULTS, type NormaliseOptions } from './buildings/normalise.js';
 import { type RepairSummary, summariseRepairs } from './buildings/repair-summary.js';
@@ -12,7 +11,6 @@ import { planLod, visualSizeM } from './tiles/lod.js';
 import { PARTITION_DEFAULTS, type PartitionOptions, partition, type QuadNode } from './tiles/partition.js';
 import { TilePool } from './tiles/pool.js';
 import { StagedFolder } from './tiles/publish.js';
-import { footprintAreaM2 } from './tiles/simplify.js';
 import { buildTileset, type TileExtent, type TilesetNode, unionExtent } from './tiles/tileset.js';
 
 /**
@@ -89,7 +87,7 @@ export class RejectedFeaturesError extends Error {
 
 export async function tileBuildings(inputs: string[], options: TileOptions): Promise<TileReport> {
   const started = performance.now();
-  const { footprints, rejected, sources, featuresRead } = await readFootprints(
+  const { store, rejected, sources, featuresRead } = await readFootprints(
     inputs,
     {
       normalise: options.normalise,
@@ -100,42 +98,42 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     (done) => options.onProgress?.('read', done, done),
   );
   if (rejected.length > options.maxRejected) throw new RejectedFeaturesError(rejected, options.maxRejected);
-  if (footprints.length === 0) throw new InputError(inputs.join(', '), 'has no building footprints to tile');
+  if (store.length === 0) throw new InputError(inputs.join(', '), 'has no building footprints to tile');
 
   const readDone = performance.now();
+  const count = store.length;
   const tree = partition(
-    footprints.map((f) => ({
-      lonDeg: f.centroid[0],
-      latDeg: f.centroid[1],
-      vertices: meshSize(f.polygons, f.minHeightM).vertices,
-    })),
+    Array.from({ length: count }, (_, i) => {
+      const [lonDeg, latDeg] = store.centroid(i);
+      return { lonDeg, latDeg, vertices: store.meshVertices(i) };
+    }),
     options.partition,
   );
   const lod = planLod(
     tree,
-    footprints.map((f) => ({
-      sizeM: visualSizeM(f.heightM, footprintAreaM2(f)),
-      errorM: f.heightM,
-      vertices: meshSize(f.polygons, f.minHeightM).vertices,
-    })),
+    Array.from({ length: count }, (_, i) => {
+      const { heightM } = store.heights(i);
+      return {
+        sizeM: visualSizeM(heightM, store.areaM2(i)),
+        errorM: heightM,
+        vertices: store.meshVertices(i),
+      };
+    }),
     options.partition,
   );
-  const extentOf = (f: Footprint): TileExtent => ({
-    west: f.bbox[0],
-    south: f.bbox[1],
-    east: f.bbox[2],
-    north: f.bbox[3],
-    minHeightM: f.baseM,
-    maxHeightM: f.baseM + f.heightM,
-  });
-  let all = extentOf(footprints[0]!);
-  for (const f of footprints) all = unionExtent(all, extentOf(f));
+  const extentOf = (i: number): TileExtent => {
+    const [west, south, east, north] = store.bbox(i);
+    const { baseM, heightM, minHeightM } = store.heights(i);
+    return { west, south, east, north, minHeightM: baseM + minHeightM, maxHeightM: baseM + heightM };
+  };
+  let all = extentOf(0);
+  for (let i = 1; i < count; i++) all = unionExtent(all, extentOf(i));
   // One ENU frame for the whole tileset (its root transform); tiles are offsets within it.
   const frame = new EnuFrame((all.west + all.east) / 2, (all.south + all.north) / 2, 0);
 
   const planDone = performance.now();
   const staged = await StagedFolder.create(options.out);
-  const pool = new TilePool(options.threads ?? TilePool.defaultThreads(footprints.length));
+  const pool = new TilePool(options.threads ?? TilePool.defaultThreads(count));
   try {
     let tiles = 0;
     let bytesWritten = 0;
@@ -145,7 +143,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
      * Queues a tile's glb on the pool; returns its URI and its extent grown by the
      * quantization error. The parent's final error waits for the simplification deviation.
      */
-    const queueContent = (node: QuadNode, members: Footprint[], exact: TileExtent, toleranceM: number) => {
+    const queueContent = (node: QuadNode, members: number[], exact: TileExtent, toleranceM: number) => {
       if (members.length === 0) return { extent: exact, deviation: Promise.resolve(0) };
       // 16-bit positions round by up to half a step of the tile's largest dimension: grow the
       // region by a whole step so it still contains every vertex as clients decode it.
@@ -158,13 +156,14 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
       ) as [number, number, number];
       const uri = `tiles/${node.level}/${node.x}/${node.y}.glb`;
       const done = pool
-        .run({
-          footprints: members,
+        // The batch is made when a thread is free, so only tiles in flight hold a copy.
+        .run((inProcess) => ({
+          batch: inProcess ? members.map((i) => store.get(i)) : store.batch(members),
           frame: { lonDeg: frame.lonDeg, latDeg: frame.latDeg, heightM: frame.heightM },
           centre,
           toleranceM,
           glb: options.glb,
-        })
+        }))
         .then(async ({ glb, deviationM }) => {
           await mkdir(path.dirname(staged.file(uri)), { recursive: true });
           await writeFile(staged.file(uri), glb);
@@ -172,7 +171,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
           bytesWritten += glb.byteLength;
           if (toleranceM === 0) {
             meshed += members.length;
-            options.onProgress?.('mesh', meshed, footprints.length);
+            options.onProgress?.('mesh', meshed, count);
           }
           return deviationM;
         });
@@ -182,10 +181,9 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     const planNode = (node: QuadNode): TilesetNode & { deviation?: Promise<number> } => {
       const plan = lod.tiles.get(node)!;
       if (node.children.length === 0) {
-        const members = plan.items.map((i) => footprints[i]!);
-        let exact = extentOf(members[0]!);
-        for (const f of members) exact = unionExtent(exact, extentOf(f));
-        const { uri, extent } = queueContent(node, members, exact, 0);
+        let exact = extentOf(plan.items[0]!);
+        for (const i of plan.items) exact = unionExtent(exact, extentOf(i));
+        const { uri, extent } = queueContent(node, plan.items, exact, 0);
         return { extent, geometricErrorM: 0, ...(uri ? { contentUri: uri } : {}), children: [] };
       }
       const children = node.children.map(planNode);
@@ -193,8 +191,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
       for (const c of children) exact = unionExtent(exact, c.extent);
       // A parent draws its subtree's most visible buildings, simplified within a quarter of
       // its geometric error; the simplification's measured deviation counts towards the error.
-      const members = plan.items.map((i) => footprints[i]!);
-      const { uri, extent, deviation } = queueContent(node, members, exact, plan.geometricErrorM / 4);
+      const { uri, extent, deviation } = queueContent(node, plan.items, exact, plan.geometricErrorM / 4);
       return {
         extent,
         geometricErrorM: plan.geometricErrorM,
@@ -214,7 +211,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     const rootNode = await settle(planned);
     const writeDone = performance.now();
     const heightSources = { height: 0, storeys: 0, default: 0 };
-    for (const f of footprints) heightSources[f.heightSource]++;
+    for (let i = 0; i < count; i++) heightSources[store.heightSource(i)]++;
     const tileset = buildTileset(rootNode, {
       generator: 'bdtwin tiler',
       tilesetVersion: new Date().toISOString(),
@@ -228,12 +225,19 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
       inputs,
       sources,
       featuresRead,
-      buildingsWritten: footprints.length,
+      buildingsWritten: count,
       rejected,
       tiles,
       bytesWritten,
       heightSources,
-      repairs: summariseRepairs(footprints),
+      repairs: summariseRepairs(
+        (function* () {
+          for (let i = 0; i < count; i++) {
+            const repairs = store.repairs(i);
+            if (repairs) yield { repairs, properties: { id: store.id(i) } };
+          }
+        })(),
+      ),
       levelErrorsM: lod.levelErrorM.map((e) => Math.round(e * 100) / 100),
       stageSeconds: {
         read: (readDone - started) / 1000,

@@ -42,51 +42,68 @@ export function meshSize(polygons: number[][][], minHeightM = 0): { vertices: nu
   return { vertices, indices };
 }
 
+/** Where extrusion writes: a vertex with its normal (returns its index), or a triangle. */
+export interface MeshSink {
+  vertex(x: number, y: number, z: number, nx: number, ny: number, nz: number): number;
+  triangle(a: number, b: number, c: number): void;
+}
+
 /**
  * Extrudes rings given in local metres (flat `[x0, y0, x1, y1, …]`, not closed, outer ring
- * counter-clockwise, holes clockwise) from z = minHeightM to z = heightM, with a floor facing
- * down when minHeightM > 0.
+ * counter-clockwise, holes clockwise) from z = minHeightM to z = heightM into `sink`, with a
+ * floor facing down when minHeightM > 0. Writes at most `meshSize()` vertices and indices.
  */
-export function extrudeRings(rings: number[][], heightM: number, minHeightM = 0) {
-  const positions: number[] = [];
-  const normals: number[] = [];
-  const indices: number[] = [];
-
+export function extrudeRingsTo(rings: number[][], heightM: number, minHeightM: number, sink: MeshSink): void {
   // Roof.
-  const flat: number[] = [];
+  let flat: number[];
   const holeIndices: number[] = [];
-  for (let r = 0; r < rings.length; r++) {
-    if (r > 0) holeIndices.push(flat.length / 2);
-    for (const v of rings[r]!) flat.push(v);
+  if (rings.length === 1) flat = rings[0]!;
+  else {
+    flat = [];
+    for (let r = 0; r < rings.length; r++) {
+      if (r > 0) holeIndices.push(flat.length / 2);
+      for (const v of rings[r]!) flat.push(v);
+    }
   }
   const triangles = earcut(flat, holeIndices, 2);
+  let roof = -1;
   for (let i = 0; i < flat.length; i += 2) {
-    positions.push(flat[i]!, flat[i + 1]!, heightM);
-    normals.push(0, 0, 1);
+    const v = sink.vertex(flat[i]!, flat[i + 1]!, heightM, 0, 0, 1);
+    if (roof < 0) roof = v;
   }
-  for (let t = 0; t < triangles.length; t += 3) {
+  // earcut does not promise an orientation; the roof must face up (counter-clockwise from above).
+  const upward = (t: number) => {
     const a = triangles[t]!;
-    let b = triangles[t + 1]!;
-    let c = triangles[t + 2]!;
-    // earcut does not promise an orientation; the roof must face up (counter-clockwise from above).
-    const cross =
+    const b = triangles[t + 1]!;
+    const c = triangles[t + 2]!;
+    return (
       (flat[b * 2]! - flat[a * 2]!) * (flat[c * 2 + 1]! - flat[a * 2 + 1]!) -
-      (flat[b * 2 + 1]! - flat[a * 2 + 1]!) * (flat[c * 2]! - flat[a * 2]!);
-    if (cross < 0) [b, c] = [c, b];
-    indices.push(a, b, c);
+        (flat[b * 2 + 1]! - flat[a * 2 + 1]!) * (flat[c * 2]! - flat[a * 2]!) >=
+      0
+    );
+  };
+  for (let t = 0; t < triangles.length; t += 3) {
+    const a = roof + triangles[t]!;
+    const b = roof + triangles[t + 1]!;
+    const c = roof + triangles[t + 2]!;
+    if (upward(t)) sink.triangle(a, b, c);
+    else sink.triangle(a, c, b);
   }
 
   // Floor of a raised part: the roof's triangles at the bottom, wound the other way so they
   // face down (clockwise from above is counter-clockwise from below).
   if (minHeightM > 0) {
-    const floor = positions.length / 3;
+    let floor = -1;
     for (let i = 0; i < flat.length; i += 2) {
-      positions.push(flat[i]!, flat[i + 1]!, minHeightM);
-      normals.push(0, 0, -1);
+      const v = sink.vertex(flat[i]!, flat[i + 1]!, minHeightM, 0, 0, -1);
+      if (floor < 0) floor = v;
     }
-    const roofIndices = indices.length;
-    for (let t = 0; t < roofIndices; t += 3) {
-      indices.push(floor + indices[t]!, floor + indices[t + 2]!, floor + indices[t + 1]!);
+    for (let t = 0; t < triangles.length; t += 3) {
+      const a = floor + triangles[t]!;
+      const b = floor + triangles[t + 1]!;
+      const c = floor + triangles[t + 2]!;
+      if (upward(t)) sink.triangle(a, c, b);
+      else sink.triangle(a, b, c);
     }
   }
 
@@ -95,7 +112,7 @@ export function extrudeRings(rings: number[][], heightM: number, minHeightM = 0)
   for (const ring of rings) {
     const n = ring.length / 2;
     for (let i = 0; i < n; i++) {
-      const j = (i + 1) % n;
+      const j = i + 1 === n ? 0 : i + 1;
       const ax = ring[i * 2]!;
       const ay = ring[i * 2 + 1]!;
       const bx = ring[j * 2]!;
@@ -106,13 +123,51 @@ export function extrudeRings(rings: number[][], heightM: number, minHeightM = 0)
       if (len < 1e-6) continue;
       const nx = dy / len;
       const ny = -dx / len;
-      const base = positions.length / 3;
-      positions.push(ax, ay, minHeightM, bx, by, minHeightM, bx, by, heightM, ax, ay, heightM);
-      for (let k = 0; k < 4; k++) normals.push(nx, ny, 0);
-      indices.push(base, base + 1, base + 2, base, base + 2, base + 3);
+      const v0 = sink.vertex(ax, ay, minHeightM, nx, ny, 0);
+      const v1 = sink.vertex(bx, by, minHeightM, nx, ny, 0);
+      const v2 = sink.vertex(bx, by, heightM, nx, ny, 0);
+      const v3 = sink.vertex(ax, ay, heightM, nx, ny, 0);
+      sink.triangle(v0, v1, v2);
+      sink.triangle(v0, v2, v3);
     }
   }
+}
+
+/** extrudeRingsTo into plain arrays: for tests and for one-off meshes. */
+export function extrudeRings(rings: number[][], heightM: number, minHeightM = 0) {
+  const positions: number[] = [];
+  const normals: number[] = [];
+  const indices: number[] = [];
+  extrudeRingsTo(rings, heightM, minHeightM, {
+    vertex(x, y, z, nx, ny, nz) {
+      positions.push(x, y, z);
+      normals.push(nx, ny, nz);
+      return positions.length / 3 - 1;
+    },
+    triangle(a, b, c) {
+      indices.push(a, b, c);
+    },
+  });
   return { positions, normals, indices };
+}
+
+/** A footprint's rings in metres on its tangent plane around (lon0, lat0) (bbox centre). */
+export function localRings(footprint: Footprint): { lon0: number; lat0: number; polygons: number[][][] } {
+  const [west, south, east, north] = footprint.bbox;
+  const lon0 = (west + east) / 2;
+  const lat0 = (south + north) / 2;
+  const { lonM, latM } = metresPerDegree(lat0);
+  const polygons = footprint.polygons.map((rings) =>
+    rings.map((ring) => {
+      const out = new Array<number>(ring.length);
+      for (let i = 0; i < ring.length; i += 2) {
+        out[i] = (ring[i]! - lon0) * lonM;
+        out[i + 1] = (ring[i + 1]! - lat0) * latM;
+      }
+      return out;
+    }),
+  );
+  return { lon0, lat0, polygons };
 }
 
 /**
@@ -121,23 +176,12 @@ export function extrudeRings(rings: number[][], heightM: number, minHeightM = 0)
  * mesh exactly on the ellipsoid through ECEF.
  */
 export function extrudeFootprint(footprint: Footprint): BuildingMesh {
-  const [west, south, east, north] = footprint.bbox;
-  const lon0 = (west + east) / 2;
-  const lat0 = (south + north) / 2;
-  const { lonM, latM } = metresPerDegree(lat0);
+  const { lon0, lat0, polygons } = localRings(footprint);
   const positions: number[] = [];
   const normals: number[] = [];
   const indices: number[] = [];
-  for (const rings of footprint.polygons) {
-    const local = rings.map((ring) => {
-      const out = new Array<number>(ring.length);
-      for (let i = 0; i < ring.length; i += 2) {
-        out[i] = (ring[i]! - lon0) * lonM;
-        out[i + 1] = (ring[i + 1]! - lat0) * latM;
-      }
-      return out;
-    });
-    const part = extrudeRings(local, footprint.heightM, footprint.minHeightM ?? 0);
+  for (const rings of polygons) {
+    const part = extrudeRings(rings, footprint.heightM, footprint.minHeightM ?? 0);
     const offset = positions.length / 3;
     for (const v of part.positions) positions.push(v);
     for (const v of part.normals) normals.push(v);

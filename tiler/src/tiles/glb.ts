@@ -1,9 +1,9 @@
-import { Document, Logger, NodeIO } from '@gltf-transform/core';
+import { type Accessor, Document, Logger, NodeIO } from '@gltf-transform/core';
 import { EXTMeshoptCompression, KHRMeshQuantization } from '@gltf-transform/extensions';
-import { meshopt } from '@gltf-transform/functions';
 import { MeshoptEncoder } from 'meshoptimizer';
-import { BUILDING_CLASS, type BuildingProperties } from '../api/buildings.js';
-import type { BuildingMesh } from '../buildings/extrude.js';
+import { BUILDING_CLASS } from '../api/buildings.js';
+import { extrudeRingsTo, localRings, type MeshSink, meshSize } from '../buildings/extrude.js';
+import type { Footprint } from '../buildings/footprint.js';
 import { type EnuFrame, enuToEcefMatrix } from '../geo/ellipsoid.js';
 import { EXTMeshFeatures, EXTStructuralMetadata, type MetadataSchema } from './gltf-metadata.js';
 
@@ -45,9 +45,67 @@ export interface GlbOptions {
 
 export const GLB_DEFAULTS: GlbOptions = { compression: 'meshopt' };
 
-export interface TileBuilding {
-  properties: BuildingProperties;
-  mesh: BuildingMesh;
+/** What the glb writer needs of a building. */
+export type GlbBuilding = Pick<Footprint, 'properties' | 'polygons' | 'baseM' | 'heightM' | 'bbox'> &
+  Partial<Pick<Footprint, 'minHeightM'>>;
+
+/**
+ * Meshes straight into the tile's typed arrays: positions in the tileset frame relative to
+ * the tile centre and in glTF's y-up axes, normals rotated alike, the feature id per vertex.
+ */
+class TileMeshWriter implements MeshSink {
+  readonly positions: Float32Array;
+  readonly normals: Float32Array;
+  readonly featureIds: Uint16Array;
+  readonly indices: Uint32Array;
+  vertexCount = 0;
+  indexCount = 0;
+  private featureId = 0;
+  private a: number[] = [];
+  private readonly centre: readonly number[];
+
+  constructor(maxVertices: number, maxIndices: number, centre: readonly number[]) {
+    this.positions = new Float32Array(maxVertices * 3);
+    this.normals = new Float32Array(maxVertices * 3);
+    this.featureIds = new Uint16Array(maxVertices);
+    this.indices = new Uint32Array(maxIndices);
+    this.centre = centre;
+  }
+
+  /** Starts a building: its feature id and the affine from its local ENU frame to the tileset's. */
+  begin(featureId: number, affine: number[]) {
+    this.featureId = featureId;
+    this.a = affine;
+  }
+
+  vertex(x: number, y: number, z: number, nx: number, ny: number, nz: number): number {
+    const a = this.a;
+    const v = this.vertexCount++;
+    const o = v * 3;
+    const e = a[0]! * x + a[1]! * y + a[2]! * z + a[3]! - this.centre[0]!;
+    const n = a[4]! * x + a[5]! * y + a[6]! * z + a[7]! - this.centre[1]!;
+    const u = a[8]! * x + a[9]! * y + a[10]! * z + a[11]! - this.centre[2]!;
+    this.positions[o] = e;
+    this.positions[o + 1] = u;
+    this.positions[o + 2] = -n;
+    const ne = a[0]! * nx + a[1]! * ny + a[2]! * nz;
+    const nn = a[4]! * nx + a[5]! * ny + a[6]! * nz;
+    const nu = a[8]! * nx + a[9]! * ny + a[10]! * nz;
+    const len = Math.hypot(ne, nn, nu) || 1;
+    this.normals[o] = ne / len;
+    this.normals[o + 1] = nu / len;
+    this.normals[o + 2] = -nn / len;
+    this.featureIds[v] = this.featureId;
+    return v;
+  }
+
+  triangle(a: number, b: number, c: number): void {
+    const i = this.indexCount;
+    this.indices[i] = a;
+    this.indices[i + 1] = b;
+    this.indices[i + 2] = c;
+    this.indexCount = i + 3;
+  }
 }
 
 /**
@@ -56,49 +114,43 @@ export interface TileBuilding {
  * z = −north. float32 offsets from a nearby centre keep millimetre precision.
  */
 export async function writeTileGlb(
-  buildings: readonly TileBuilding[],
+  buildings: readonly GlbBuilding[],
   frame: EnuFrame,
   centre: [east: number, north: number, up: number],
   options: GlbOptions = GLB_DEFAULTS,
 ): Promise<Uint8Array> {
-  let vertexCount = 0;
-  let indexCount = 0;
+  let maxVertices = 0;
+  let maxIndices = 0;
   for (const b of buildings) {
-    vertexCount += b.mesh.positions.length / 3;
-    indexCount += b.mesh.indices.length;
+    const size = meshSize(b.polygons, b.minHeightM ?? 0);
+    maxVertices += size.vertices;
+    maxIndices += size.indices;
   }
-  const positions = new Float32Array(vertexCount * 3);
-  const normals = new Float32Array(vertexCount * 3);
-  const featureIds = new Uint16Array(vertexCount);
-  const indices = vertexCount > 65_535 ? new Uint32Array(indexCount) : new Uint16Array(indexCount);
-
-  let v = 0;
-  let ix = 0;
-  const tmp = [0, 0, 0];
+  const mesh = new TileMeshWriter(maxVertices, maxIndices, centre);
   buildings.forEach((b, featureId) => {
-    const { mesh } = b;
-    const local = affineFromLocal(mesh.origin, frame);
-    const first = v;
-    const p = mesh.positions;
-    const nrm = mesh.normals;
-    for (let i = 0; i < p.length; i += 3) {
-      applyAffine(local, p[i]!, p[i + 1]!, p[i + 2]!, tmp);
-      const o = v * 3;
-      positions[o] = tmp[0]! - centre[0];
-      positions[o + 1] = tmp[2]! - centre[2];
-      positions[o + 2] = -(tmp[1]! - centre[1]);
-      applyRotation(local, nrm[i]!, nrm[i + 1]!, nrm[i + 2]!, tmp);
-      const len = Math.hypot(tmp[0]!, tmp[1]!, tmp[2]!) || 1;
-      normals[o] = tmp[0]! / len;
-      normals[o + 1] = tmp[2]! / len;
-      normals[o + 2] = -tmp[1]! / len;
-      featureIds[v] = featureId;
-      v++;
-    }
-    for (const i of mesh.indices) indices[ix++] = i + first;
+    const local = localRings(b as Footprint);
+    mesh.begin(
+      featureId,
+      affineFromLocal({ lonDeg: local.lon0, latDeg: local.lat0, heightM: b.baseM }, frame),
+    );
+    for (const rings of local.polygons) extrudeRingsTo(rings, b.heightM, b.minHeightM ?? 0, mesh);
   });
+  let vertexCount = mesh.vertexCount;
+  let positions = mesh.positions.subarray(0, vertexCount * 3);
+  let normals = mesh.normals.subarray(0, vertexCount * 3);
+  let featureIds = mesh.featureIds.subarray(0, vertexCount);
+  const indices32 = mesh.indices.subarray(0, mesh.indexCount);
+  if (options.compression === 'meshopt') {
+    // Vertex order for compression (what glTF-Transform's reorder() does, on our arrays).
+    await MeshoptEncoder.ready;
+    const [remap, unique] = MeshoptEncoder.reorderMesh(indices32, true, true);
+    positions = remapAttribute(positions, remap, unique, 3);
+    normals = remapAttribute(normals, remap, unique, 3);
+    featureIds = remapAttribute(featureIds, remap, unique, 1);
+    vertexCount = unique;
+  }
+  const indices = vertexCount > 65_535 ? indices32 : Uint16Array.from(indices32);
 
-  // glTF-Transform logs each step of meshopt() at INFO; a province would print a million lines.
   const doc = new Document().setLogger(new Logger(Logger.Verbosity.WARN));
   doc.createBuffer();
   const meshFeatures = doc.createExtension(EXTMeshFeatures);
@@ -109,15 +161,29 @@ export async function writeTileGlb(
     .setBaseColorFactor([0.92, 0.92, 0.9, 1])
     .setMetallicFactor(0)
     .setRoughnessFactor(0.9);
+  const node = doc.createNode('tile');
+  let positionAccessor: Accessor;
+  if (options.compression === 'meshopt') {
+    // KHR_mesh_quantization: positions as normalized int16 around the tile's bounding box; the
+    // node's translation and uniform scale restore metres (uniform keeps normals valid).
+    const q = quantizePositions(positions);
+    positionAccessor = doc.createAccessor().setType('VEC3').setArray(q.values).setNormalized(true);
+    node
+      .setTranslation([centre[0] + q.offset[0]!, centre[2] + q.offset[1]!, -centre[1] + q.offset[2]!])
+      .setScale([q.scale, q.scale, q.scale]);
+    doc.createExtension(KHRMeshQuantization).setRequired(true);
+  } else {
+    positionAccessor = doc.createAccessor().setType('VEC3').setArray(positions.slice());
+    node.setTranslation([centre[0], centre[2], -centre[1]]);
+  }
   const prim = doc
     .createPrimitive()
     .setMaterial(material)
-    .setIndices(doc.createAccessor().setType('SCALAR').setArray(indices))
-    .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(positions))
-    .setAttribute('NORMAL', doc.createAccessor().setType('VEC3').setArray(normals))
-    .setAttribute('_FEATURE_ID_0', doc.createAccessor().setType('SCALAR').setArray(featureIds));
-  const mesh = doc.createMesh('buildings').addPrimitive(prim);
-  const node = doc.createNode('tile').setMesh(mesh).setTranslation([centre[0], centre[2], -centre[1]]);
+    .setIndices(doc.createAccessor().setType('SCALAR').setArray(indices.slice()))
+    .setAttribute('POSITION', positionAccessor)
+    .setAttribute('NORMAL', doc.createAccessor().setType('VEC3').setArray(normals.slice()))
+    .setAttribute('_FEATURE_ID_0', doc.createAccessor().setType('SCALAR').setArray(featureIds.slice()));
+  node.setMesh(doc.createMesh('buildings').addPrimitive(prim));
   doc.createScene().addChild(node);
 
   const count = buildings.length;
@@ -142,9 +208,12 @@ export async function writeTileGlb(
   doc.getRoot().getAsset().generator = 'bdtwin tiler';
   const io = new NodeIO().registerExtensions([EXTMeshFeatures, EXTStructuralMetadata]);
   if (options.compression === 'meshopt') {
-    await MeshoptEncoder.ready;
-    // 'high': positions quantized, normals with the octahedral filter, feature ids untouched.
-    await doc.transform(meshopt({ encoder: MeshoptEncoder, level: 'high', quantizePosition: 16 }));
+    // EXT_meshopt_compression with filters (normals with the octahedral filter); feature ids
+    // stay exact.
+    doc
+      .createExtension(EXTMeshoptCompression)
+      .setRequired(true)
+      .setEncoderOptions({ method: EXTMeshoptCompression.EncoderMethod.FILTER });
     io.registerExtensions([EXTMeshoptCompression, KHRMeshQuantization]).registerDependencies({
       'meshopt.encoder': MeshoptEncoder,
     });
@@ -152,8 +221,67 @@ export async function writeTileGlb(
   return io.writeBinary(doc);
 }
 
+/**
+ * Positions (float metres) as normalized int16 of their bounding box: value = offset + scale·q,
+ * q ∈ [−1, 1]. One scale for all axes, so the node transform stays a similarity.
+ */
+export function quantizePositions(positions: Float32Array): {
+  values: Int16Array;
+  offset: number[];
+  scale: number;
+} {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let z0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  let z1 = -Infinity;
+  for (let i = 0; i < positions.length; i += 3) {
+    const x = positions[i]!;
+    const y = positions[i + 1]!;
+    const z = positions[i + 2]!;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+    if (z < z0) z0 = z;
+    if (z > z1) z1 = z;
+  }
+  const ox = (x0 + x1) / 2;
+  const oy = (y0 + y1) / 2;
+  const oz = (z0 + z1) / 2;
+  const scale = Math.max(1e-6, (x1 - x0) / 2, (y1 - y0) / 2, (z1 - z0) / 2);
+  const k = 32767 / scale;
+  const values = new Int16Array(positions.length);
+  for (let i = 0; i < positions.length; i += 3) {
+    values[i] = Math.round((positions[i]! - ox) * k);
+    values[i + 1] = Math.round((positions[i + 1]! - oy) * k);
+    values[i + 2] = Math.round((positions[i + 2]! - oz) * k);
+  }
+  return { values, offset: [ox, oy, oz], scale };
+}
+
+/** An attribute in the vertex order `remap` gives (old index → new index, ~0 for unused). */
+function remapAttribute<T extends Float32Array | Uint16Array>(
+  data: T,
+  remap: Uint32Array,
+  unique: number,
+  size: number,
+): T {
+  const out = new (data.constructor as new (n: number) => T)(unique * size);
+  for (let v = 0; v < remap.length; v++) {
+    const to = remap[v]!;
+    if (to === 0xffffffff) continue;
+    for (let k = 0; k < size; k++) out[to * size + k] = data[v * size + k]!;
+  }
+  return out;
+}
+
 /** 3×4 affine (row-major rotation + translation) from a mesh's local ENU frame to `frame`. */
-function affineFromLocal(origin: BuildingMesh['origin'], frame: EnuFrame): number[] {
+function affineFromLocal(
+  origin: { lonDeg: number; latDeg: number; heightM: number },
+  frame: EnuFrame,
+): number[] {
   const m = enuToEcefMatrix(origin.lonDeg, origin.latDeg, origin.heightM);
   const e = frame.directionFromEcef(m[0]!, m[1]!, m[2]!);
   const n = frame.directionFromEcef(m[4]!, m[5]!, m[6]!);
@@ -161,16 +289,4 @@ function affineFromLocal(origin: BuildingMesh['origin'], frame: EnuFrame): numbe
   const t = frame.fromEcef(m[12]!, m[13]!, m[14]!);
   // Columns e, n, u are the local axes expressed in the frame.
   return [e[0]!, n[0]!, u[0]!, t[0]!, e[1]!, n[1]!, u[1]!, t[1]!, e[2]!, n[2]!, u[2]!, t[2]!];
-}
-
-function applyAffine(a: number[], x: number, y: number, z: number, out: number[]) {
-  out[0] = a[0]! * x + a[1]! * y + a[2]! * z + a[3]!;
-  out[1] = a[4]! * x + a[5]! * y + a[6]! * z + a[7]!;
-  out[2] = a[8]! * x + a[9]! * y + a[10]! * z + a[11]!;
-}
-
-function applyRotation(a: number[], x: number, y: number, z: number, out: number[]) {
-  out[0] = a[0]! * x + a[1]! * y + a[2]! * z;
-  out[1] = a[4]! * x + a[5]! * y + a[6]! * z;
-  out[2] = a[8]! * x + a[9]! * y + a[10]! * z;
 }

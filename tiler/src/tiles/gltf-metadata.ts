@@ -91,6 +91,8 @@ interface EncodedTable {
   views: Record<string, { values: Uint8Array; stringOffsets?: Uint8Array }>;
 }
 
+const UTF8 = new TextEncoder();
+
 function encodeProperty(
   prop: MetadataProperty,
   count: number,
@@ -98,22 +100,18 @@ function encodeProperty(
   if (prop.values.length !== count)
     throw new RangeError(`property has ${prop.values.length} values for ${count} rows`);
   if (prop.type === 'STRING') {
-    const encoder = new TextEncoder();
-    const parts = prop.values.map((s) => encoder.encode(s));
+    // One pass into one buffer: UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    let chars = 0;
+    for (const v of prop.values) chars += v.length;
+    const buffer = new Uint8Array(chars * 3);
     const offsets = new Uint32Array(count + 1);
-    let total = 0;
-    parts.forEach((p, i) => {
-      offsets[i] = total;
-      total += p.byteLength;
-    });
-    offsets[count] = total;
-    const values = new Uint8Array(total);
     let at = 0;
-    for (const p of parts) {
-      values.set(p, at);
-      at += p.byteLength;
-    }
-    return { values, stringOffsets: new Uint8Array(offsets.buffer) };
+    prop.values.forEach((v, i) => {
+      offsets[i] = at;
+      at += UTF8.encodeInto(v, buffer.subarray(at)).written;
+    });
+    offsets[count] = at;
+    return { values: buffer.slice(0, at), stringOffsets: new Uint8Array(offsets.buffer) };
   }
   const typed =
     prop.componentType === 'FLOAT32' ? Float32Array.from(prop.values) : Uint16Array.from(prop.values);

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { transferables } from '../buildings/store.js';
 import { runTileTask, type TileTask, type TileTaskResult } from './tile-task.js';
 
 /**
@@ -21,7 +22,7 @@ function createWorker(): Worker {
 export class TilePool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: { id: number; task: TileTask }[] = [];
+  private readonly queue: { id: number; makeTask: (inProcess: boolean) => TileTask }[] = [];
   private readonly pending = new Map<
     number,
     { resolve: (r: TileTaskResult) => void; reject: (e: Error) => void }
@@ -56,13 +57,17 @@ export class TilePool {
     return buildings < 20_000 ? 0 : Math.min(availableParallelism(), 8);
   }
 
-  run(task: TileTask): Promise<TileTaskResult> {
+  /**
+   * Runs the task `makeTask` returns; it is called only when a thread is free for it, with
+   * `inProcess` true when the task runs on this thread (no need to pack its footprints).
+   */
+  run(makeTask: (inProcess: boolean) => TileTask): Promise<TileTaskResult> {
     if (this.failed) return Promise.reject(this.failed);
-    if (this.workers.length === 0) return runTileTask(task);
+    if (this.workers.length === 0) return runTileTask(makeTask(true));
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
-      this.queue.push({ id, task });
+      this.queue.push({ id, makeTask });
       this.pump();
     });
   }
@@ -70,7 +75,9 @@ export class TilePool {
   private pump() {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.pop()!;
-      worker.postMessage(this.queue.shift()!);
+      const { id, makeTask } = this.queue.shift()!;
+      const task = makeTask(false);
+      worker.postMessage({ id, task }, Array.isArray(task.batch) ? [] : transferables(task.batch));
     }
   }
 

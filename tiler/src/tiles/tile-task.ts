@@ -1,5 +1,5 @@
-import { extrudeFootprint } from '../buildings/extrude.js';
 import type { Footprint } from '../buildings/footprint.js';
+import { type FootprintBatch, FootprintStore } from '../buildings/store.js';
 import { EnuFrame } from '../geo/ellipsoid.js';
 import { type GlbOptions, writeTileGlb } from './glb.js';
 import { simplifyFootprint } from './simplify.js';
@@ -9,12 +9,9 @@ import { simplifyFootprint } from './simplify.js';
  * on any thread (see pool.ts). Parents simplify their buildings here, in parallel too.
  */
 
-/** What a tile content task needs from each building (a structured-clone-friendly subset). */
-export type TaskFootprint = Pick<Footprint, 'properties' | 'polygons' | 'baseM' | 'heightM' | 'bbox'> &
-  Partial<Footprint>;
-
 export interface TileTask {
-  footprints: TaskFootprint[];
+  /** The tile's buildings: transferable buffers for a worker thread, or the footprints in-process. */
+  batch: FootprintBatch | Footprint[];
   /** Origin of the tileset's ENU frame (its root transform). */
   frame: { lonDeg: number; latDeg: number; heightM: number };
   /** Tile centre in that frame, metres east/north/up. */
@@ -32,14 +29,12 @@ export interface TileTaskResult {
 
 export async function runTileTask(task: TileTask): Promise<TileTaskResult> {
   let deviationM = 0;
-  const buildings = task.footprints.map((f) => {
-    let footprint = f as Footprint;
-    if (task.toleranceM > 0) {
-      const s = simplifyFootprint(footprint, task.toleranceM);
-      deviationM = Math.max(deviationM, s.deviationM);
-      footprint = s.footprint;
-    }
-    return { properties: footprint.properties, mesh: extrudeFootprint(footprint) };
+  const footprints = Array.isArray(task.batch) ? task.batch : FootprintStore.all(task.batch);
+  const buildings = footprints.map((f) => {
+    if (task.toleranceM <= 0) return f;
+    const s = simplifyFootprint(f, task.toleranceM);
+    deviationM = Math.max(deviationM, s.deviationM);
+    return s.footprint;
   });
   const frame = new EnuFrame(task.frame.lonDeg, task.frame.latDeg, task.frame.heightM);
   const glb = await writeTileGlb(buildings, frame, task.centre, task.glb);
