@@ -154,10 +154,15 @@ async function main() {
       { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096' } },
     );
     const wall = (performance.now() - started) / 1000;
-    const { report, peakRssMb } = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    const { report, peakRssMb, rerunSeconds, rerunUpToDate } = JSON.parse(
+      stdout.trim().split('\n').at(-1)!,
+    ) as {
       report: TileReport;
       peakRssMb: number;
+      rerunSeconds: number;
+      rerunUpToDate: boolean;
     };
+    if (!rerunUpToDate) throw new Error(`${c.name}: the unchanged rerun was not recognised as up to date`);
     const s = await sizes(out);
     const floorSeconds = await floor(input, s.raw, s.files);
     const n = report.buildingsWritten;
@@ -174,13 +179,17 @@ async function main() {
       peak_rss_mb: Math.round(peakRssMb),
       floor_seconds: round(floorSeconds, 2),
       floor_ratio: round(report.seconds / floorSeconds, 2),
+      rerun_seconds: round(rerunSeconds, 3),
+      rerun_ratio: round(rerunSeconds / report.seconds, 4),
       process_seconds: round(wall, 2),
       stage_seconds: report.stageSeconds,
     };
     rows.push(row);
     await rm(out, { recursive: true, force: true });
   }
-  console.log('\ncase             buildings   bld/s   B/bld  B/bld gz  geom gz  meta gz  peak RSS  floor ×');
+  console.log(
+    '\ncase             buildings   bld/s   B/bld  B/bld gz  geom gz  meta gz  peak RSS  floor ×  rerun',
+  );
   for (const r of rows) {
     console.log(
       [
@@ -193,6 +202,7 @@ async function main() {
         String(r.metadata_bytes_per_building_gz).padStart(8),
         `${r.peak_rss_mb} MB`.padStart(9),
         String(r.floor_ratio).padStart(8),
+        `${(Number(r.rerun_ratio) * 100).toFixed(1)}%`.padStart(6),
       ].join(' '),
     );
   }

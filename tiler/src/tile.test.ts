@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Tiles3DLoader } from '@loaders.gl/3d-tiles';
@@ -39,7 +39,7 @@ describe('tileBuildings on real OSM footprints', () => {
     // OSM heights: 17 `height` tags (one of them alongside levels), 27 more from building:levels.
     expect(report.heightSources.height + report.heightSources.storeys).toBe(43);
     const files = await readdir(out);
-    expect(files.sort()).toEqual(['report.json', 'tiles', 'tileset.json']);
+    expect(files.sort()).toEqual(['build-state.json', 'report.json', 'tiles', 'tileset.json']);
   });
 
   it('is valid: 0 glTF-Validator errors, content inside bounding volumes, children inside parents', async () => {
@@ -165,5 +165,73 @@ describe('bad input', () => {
     expect(output).toMatch(/rejected: +1\n +1 × geometry is LineString/);
     const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as TileReport;
     expect(report.rejected).toEqual([expect.objectContaining({ id: 'broken', index: 705 })]);
+  });
+});
+
+describe('incremental re-tiling', () => {
+  const opts = (out: string) => ({
+    ...TILE_DEFAULTS,
+    out,
+    partition: { ...TILE_DEFAULTS.partition, maxFeatures: 100 },
+  });
+  let input: string;
+  let out: string;
+  let first: TileReport;
+  beforeAll(async () => {
+    input = path.join(work, 'incremental.geojson');
+    await writeFile(input, await readFile(OSM, 'utf8'));
+    out = path.join(work, 'incremental');
+    first = await tileBuildings([input], opts(out));
+  });
+
+  const inodes = async () => {
+    const files = (await readdir(path.join(out, 'tiles'), { recursive: true }))
+      .map(String)
+      .filter((f) => f.endsWith('.glb'));
+    return new Map(
+      await Promise.all(files.map(async (f) => [f, (await stat(path.join(out, 'tiles', f))).ino] as const)),
+    );
+  };
+
+  it('does nothing when inputs and options are unchanged, even if the input was touched', async () => {
+    const before = await stat(path.join(out, 'tileset.json'));
+    await utimes(input, new Date(), new Date()); // touched, same bytes
+    const again = await tileBuildings([input], opts(out));
+    expect(again.upToDate).toBe(true);
+    expect(again.tilesWritten).toBe(0);
+    expect(again.seconds).toBeLessThan(first.seconds);
+    expect((await stat(path.join(out, 'tileset.json'))).mtimeMs).toBe(before.mtimeMs);
+  });
+
+  it('rewrites only the tiles an edited building touches, keeps the others as they were', async () => {
+    const before = await inodes();
+    const version = JSON.parse(await readFile(path.join(out, 'tileset.json'), 'utf8')).asset.tilesetVersion;
+    const fc = JSON.parse(await readFile(input, 'utf8')) as {
+      features: { properties: Record<string, unknown> }[];
+    };
+    fc.features[10]!.properties['building:levels'] = '6'; // one building grows
+    await writeFile(input, JSON.stringify(fc));
+    const edited = await tileBuildings([input], opts(out));
+    expect(edited.upToDate).toBe(false);
+    expect(edited.tilesWritten).toBeGreaterThan(0);
+    // Its leaf, and the parents that draw it: a handful of the tiles.
+    expect(edited.tilesWritten).toBeLessThanOrEqual(edited.levelErrorsM.filter((e) => e !== null).length + 1);
+    expect(edited.tilesReused).toBe(edited.tiles - edited.tilesWritten);
+    const after = await inodes();
+    let kept = 0;
+    for (const [f, ino] of after) if (before.get(f) === ino) kept++;
+    expect(kept).toBe(edited.tilesReused);
+    const tileset = JSON.parse(await readFile(path.join(out, 'tileset.json'), 'utf8'));
+    expect(tileset.asset.tilesetVersion).not.toBe(version);
+    expect(
+      (await checkTileset(path.join(out, 'tileset.json'), { validateGltf: false, toleranceM: 0.01 }))
+        .problems,
+    ).toEqual([]);
+  });
+
+  it('rebuilds everything when an option changes', async () => {
+    const rebuilt = await tileBuildings([input], { ...opts(out), glb: { compression: 'none' } });
+    expect(rebuilt.tilesReused).toBe(0);
+    expect(rebuilt.tilesWritten).toBe(rebuilt.tiles);
   });
 });

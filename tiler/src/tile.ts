@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Footprint, Rejection } from './buildings/footprint.js';
 import { NORMALISE_DEFAULTS, type NormaliseOptions } from './buildings/normalise.js';
@@ -7,10 +7,21 @@ import { describeFeature, InputError } from './errors.js';
 import { EnuFrame, metresPerDegree } from './geo/ellipsoid.js';
 import { readFootprints, type SourceReport } from './read.js';
 import { GLB_DEFAULTS, type GlbOptions } from './tiles/glb.js';
+import {
+  type BuildState,
+  hashJson,
+  inputsUnchanged,
+  readState,
+  STATE_FILE,
+  stampInputs,
+  TILE_FORMAT_VERSION,
+  type TileState,
+  tileHash,
+} from './tiles/incremental.js';
 import { planLod, visualSizeM } from './tiles/lod.js';
 import { PARTITION_DEFAULTS, type PartitionOptions, partition, type QuadNode } from './tiles/partition.js';
 import { TilePool } from './tiles/pool.js';
-import { StagedFolder } from './tiles/publish.js';
+import { linkPrevious, StagedFolder } from './tiles/publish.js';
 import { buildTileset, type TileExtent, type TilesetNode, unionExtent } from './tiles/tileset.js';
 
 /**
@@ -51,6 +62,12 @@ export const TILE_DEFAULTS: Omit<TileOptions, 'out'> = {
 
 export interface TileReport {
   inputs: string[];
+  /** True when nothing was done: inputs and options as in the previous run (its report otherwise). */
+  upToDate: boolean;
+  /** Tiles meshed and written by this run. */
+  tilesWritten: number;
+  /** Tiles unchanged since the previous run, hard-linked instead of rewritten. */
+  tilesReused: number;
   /** Per input: format, CRS used and where it came from, notes. */
   sources: SourceReport[];
   featuresRead: number;
@@ -87,6 +104,36 @@ export class RejectedFeaturesError extends Error {
 
 export async function tileBuildings(inputs: string[], options: TileOptions): Promise<TileReport> {
   const started = performance.now();
+  // Everything the output depends on besides the inputs (functions such as onProgress drop out).
+  const optionsHash = hashJson({
+    format: TILE_FORMAT_VERSION,
+    normalise: options.normalise,
+    partition: options.partition,
+    glb: options.glb,
+    maxRejected: options.maxRejected,
+    crs: options.crs ?? null,
+    layer: options.layer ?? null,
+    encoding: options.encoding ?? null,
+  });
+  const previous = await readState(options.out);
+  if (previous?.optionsHash === optionsHash && (await inputsUnchanged(previous, inputs))) {
+    const last = await readFile(path.join(options.out, 'report.json'), 'utf8').then(
+      (t) => JSON.parse(t) as TileReport,
+      () => undefined,
+    );
+    if (last) {
+      return {
+        ...last,
+        upToDate: true,
+        tilesWritten: 0,
+        tilesReused: last.tiles,
+        seconds: (performance.now() - started) / 1000,
+      };
+    }
+  }
+  // Input stamps (SHA-256) are taken alongside reading, for the next run's up-to-date check.
+  const stamps = stampInputs(inputs);
+  stamps.catch(() => {});
   const { store, rejected, sources, featuresRead } = await readFootprints(
     inputs,
     {
@@ -129,15 +176,19 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
   let all = extentOf(0);
   for (let i = 1; i < count; i++) all = unionExtent(all, extentOf(i));
   // One ENU frame for the whole tileset (its root transform); tiles are offsets within it.
-  const frame = new EnuFrame((all.west + all.east) / 2, (all.south + all.north) / 2, 0);
+  // Centred on the root cell, not the data: a local edit must not move every tile's frame.
+  const [cw, cs, ce, cn] = tree.cell;
+  const frame = new EnuFrame((cw + ce) / 2, (cs + cn) / 2, 0);
 
   const planDone = performance.now();
   const staged = await StagedFolder.create(options.out);
   const pool = new TilePool(options.threads ?? TilePool.defaultThreads(count));
   try {
     let tiles = 0;
+    let tilesReused = 0;
     let bytesWritten = 0;
     let meshed = 0;
+    const tileStates: Record<string, TileState> = {};
     const pending: Promise<void>[] = [];
     /**
      * Queues a tile's glb on the pool; returns its URI and its extent grown by the
@@ -155,26 +206,48 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
         (extent.minHeightM + extent.maxHeightM) / 2,
       ) as [number, number, number];
       const uri = `tiles/${node.level}/${node.x}/${node.y}.glb`;
-      const done = pool
-        // The batch is made when a thread is free, so only tiles in flight hold a copy.
-        .run((inProcess) => ({
-          batch: inProcess ? members.map((i) => store.get(i)) : store.batch(members),
-          frame: { lonDeg: frame.lonDeg, latDeg: frame.latDeg, heightM: frame.heightM },
-          centre,
-          toleranceM,
-          glb: options.glb,
-        }))
-        .then(async ({ glb, deviationM }) => {
-          await mkdir(path.dirname(staged.file(uri)), { recursive: true });
-          await writeFile(staged.file(uri), glb);
-          tiles++;
-          bytesWritten += glb.byteLength;
-          if (toleranceM === 0) {
-            meshed += members.length;
-            options.onProgress?.('mesh', meshed, count);
-          }
-          return deviationM;
-        });
+      const hashes = new Uint32Array(members.length * 2);
+      members.forEach((m, k) => hashes.set(store.hash(m), k * 2));
+      const hash = tileHash(hashes, {
+        centre: centre.map((c) => Math.round(c * 1e6)),
+        frame: tree.cell,
+        toleranceM,
+        glb: options.glb,
+      });
+      const before = previous?.tiles[uri];
+      const reuse =
+        before?.hash === hash ? linkPrevious(options.out, uri, staged.file(uri)) : Promise.resolve(false);
+      const done = reuse.then(async (reused) => {
+        if (reused) {
+          tilesReused++;
+          bytesWritten += before!.bytes;
+          tileStates[uri] = before!;
+          return before!.deviationM;
+        }
+        return (
+          pool
+            // The batch is made when a thread is free, so only tiles in flight hold a copy.
+            .run((inProcess) => ({
+              batch: inProcess ? members.map((i) => store.get(i)) : store.batch(members),
+              frame: { lonDeg: frame.lonDeg, latDeg: frame.latDeg, heightM: frame.heightM },
+              centre,
+              toleranceM,
+              glb: options.glb,
+            }))
+            .then(async ({ glb, deviationM }) => {
+              await mkdir(path.dirname(staged.file(uri)), { recursive: true });
+              await writeFile(staged.file(uri), glb);
+              tiles++;
+              bytesWritten += glb.byteLength;
+              tileStates[uri] = { hash, deviationM, bytes: glb.byteLength };
+              if (toleranceM === 0) {
+                meshed += members.length;
+                options.onProgress?.('mesh', meshed, count);
+              }
+              return deviationM;
+            })
+        );
+      });
       pending.push(done.then(() => {}));
       return { uri, extent, deviation: done };
     };
@@ -223,11 +296,14 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     bytesWritten += tilesetJson.length;
     const report: TileReport = {
       inputs,
+      upToDate: false,
+      tilesWritten: tiles,
+      tilesReused,
       sources,
       featuresRead,
       buildingsWritten: count,
       rejected,
-      tiles,
+      tiles: tiles + tilesReused,
       bytesWritten,
       heightSources,
       repairs: summariseRepairs(
@@ -247,6 +323,13 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
       seconds: (performance.now() - started) / 1000,
     };
     await writeFile(staged.file('report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const state: BuildState = {
+      formatVersion: TILE_FORMAT_VERSION,
+      optionsHash,
+      inputs: await stamps,
+      tiles: tileStates,
+    };
+    await writeFile(staged.file(STATE_FILE), JSON.stringify(state));
     await staged.commit();
     return report;
   } catch (error) {

@@ -44,6 +44,7 @@ export interface FootprintBatch {
   footprintPolygonEnd: Uint32Array;
   numbers: Float64Array;
   smalls: Uint16Array;
+  hashes: Uint32Array;
   sourceIndex: Uint32Array;
   strings: string[];
 }
@@ -66,6 +67,8 @@ export class FootprintStore {
   private readonly numbers = new Column((n) => new Float64Array(n));
   private readonly smalls = new Column((n) => new Uint16Array(n));
   private readonly sourceIndex = new Column((n) => new Uint32Array(n));
+  /** Two 32-bit content hashes per footprint (geometry, heights, properties): see `hash()`. */
+  private readonly hashes = new Column((n) => new Uint32Array(n));
   private readonly strings: string[] = [];
   /** Repeated strings (use codes, ward names, file names) kept once. */
   private readonly interned = new Map<string, string>();
@@ -82,6 +85,7 @@ export class FootprintStore {
   }
 
   add(f: Footprint): number {
+    const coordStart = this.coords.length;
     for (const rings of f.polygons) {
       for (const ring of rings) {
         for (const v of ring) this.coords.push(v);
@@ -102,7 +106,49 @@ export class FootprintStore {
     this.smalls.push(repairs);
     this.sourceIndex.push(f.source.index);
     this.strings.push(p.id, p.name, this.intern(p.use), this.intern(p.ward), this.intern(f.source.file));
+    this.pushHash(coordStart);
     return this.length - 1;
+  }
+
+  /**
+   * Content hash of footprint `i` as two 32-bit words: equal footprints hash equal, so a tile
+   * whose footprints all hash as before need not be written again (incremental re-tiling).
+   * Covers coordinates, ring structure, heights and properties; not the source position.
+   */
+  hash(i: number): [number, number] {
+    return [this.hashes.data[i * 2]!, this.hashes.data[i * 2 + 1]!];
+  }
+
+  private pushHash(coordStart: number) {
+    const i = this.length - 1;
+    // FNV-1a and a murmur-style mix side by side: 64 bits, cheap, no allocation.
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c;
+    const mix = (w: number) => {
+      a = Math.imul(a ^ w, 0x01000193);
+      b = Math.imul(b ^ w, 0x5bd1e995);
+      b ^= b >>> 15;
+    };
+    const words = new Uint32Array(
+      this.coords.data.buffer,
+      coordStart * 8,
+      (this.coords.length - coordStart) * 2,
+    );
+    for (let k = 0; k < words.length; k++) mix(words[k]!);
+    const fp = this.footprintPolygonEnd.data;
+    const pr = this.polygonRingEnd.data;
+    const firstPolygon = i === 0 ? 0 : fp[i - 1]!;
+    for (let p = firstPolygon; p < fp[i]!; p++) mix(pr[p]! - (p === 0 ? 0 : pr[p - 1]!));
+    const n = new Uint32Array(this.numbers.data.buffer, i * NUMBERS * 8, 4 * 2);
+    for (let k = 0; k < n.length; k++) mix(n[k]!);
+    mix(this.smalls.data[i * SMALLS]!);
+    for (let k = 0; k < 4; k++) {
+      const str = this.strings[i * STRINGS + k]!;
+      mix(str.length);
+      for (let c = 0; c < str.length; c++) mix(str.charCodeAt(c));
+    }
+    this.hashes.push(a >>> 0);
+    this.hashes.push(b >>> 0);
   }
 
   /** Centroid longitude/latitude (degrees) of footprint `i`, without building the object. */
@@ -199,6 +245,7 @@ export class FootprintStore {
       footprintPolygonEnd: sub.footprintPolygonEnd.view().slice(),
       numbers: sub.numbers.view().slice(),
       smalls: sub.smalls.view().slice(),
+      hashes: sub.hashes.view().slice(),
       sourceIndex: sub.sourceIndex.view().slice(),
       strings: sub.strings,
     };
@@ -226,6 +273,7 @@ export class FootprintStore {
     set(store.numbers, batch.numbers);
     set(store.smalls, batch.smalls);
     set(store.sourceIndex, batch.sourceIndex);
+    set(store.hashes, batch.hashes);
     for (const s of batch.strings) store.strings.push(s);
     return store;
   }
@@ -240,6 +288,7 @@ export function transferables(batch: FootprintBatch): ArrayBuffer[] {
     batch.footprintPolygonEnd,
     batch.numbers,
     batch.smalls,
+    batch.hashes,
     batch.sourceIndex,
   ].map((a) => a.buffer as ArrayBuffer);
 }

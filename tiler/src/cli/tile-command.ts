@@ -151,6 +151,9 @@ function progressPrinter() {
 }
 
 export function summary(report: TileReport, out: string): string {
+  if (report.upToDate) {
+    return `${out}/tileset.json is up to date: inputs and options unchanged since the last run (${report.buildingsWritten.toLocaleString('en')} buildings, ${report.tiles} tiles); nothing written (${report.seconds.toFixed(2)} s)`;
+  }
   const lines: string[] = [];
   for (const s of report.sources) {
     lines.push(
@@ -160,7 +163,8 @@ export function summary(report: TileReport, out: string): string {
   }
   lines.push(
     `features read:     ${report.featuresRead.toLocaleString('en')}`,
-    `buildings written: ${report.buildingsWritten.toLocaleString('en')} in ${report.tiles} tiles, ${(report.bytesWritten / 1e6).toFixed(1)} MB`,
+    `buildings written: ${report.buildingsWritten.toLocaleString('en')} in ${report.tiles} tiles, ${(report.bytesWritten / 1e6).toFixed(1)} MB` +
+      (report.tilesReused > 0 ? ` (${report.tilesWritten} rewritten, ${report.tilesReused} unchanged)` : ''),
     `heights from:      height ${report.heightSources.height}, storeys ${report.heightSources.storeys}, default ${report.heightSources.default}`,
     ...formatRepairSummary(report.repairs),
     `rejected:          ${report.rejected.length}`,

@@ -63,7 +63,7 @@ describe('planLod', () => {
       for (const c of node.children)
         expect(plan.tiles.get(c)!.geometricErrorM).toBeLessThanOrEqual(tile.geometricErrorM);
     }
-    expect(plan.levelErrorM[0]).toBeGreaterThan(0);
+    expect(plan.levelErrorM[tree.level]).toBeGreaterThan(0);
   });
 
   it('decides per level: two tiles of one level keep the same kinds of buildings (no density seam)', () => {

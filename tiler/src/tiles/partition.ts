@@ -9,11 +9,17 @@ export interface PartitionOptions {
   maxFeatures: number;
   /** Most vertices per tile: keeps each glb quick to parse and upload. */
   maxVertices: number;
-  /** Deepest level; a node at this depth is a leaf even when over budget (e.g. many identical centroids). */
+  /**
+   * Deepest level of the global quadtree (level 30 cells are ~4 cm); a node there is a leaf even
+   * when over budget (e.g. many identical centroids).
+   */
   maxDepth: number;
 }
 
-export const PARTITION_DEFAULTS: PartitionOptions = { maxFeatures: 4000, maxVertices: 40_000, maxDepth: 20 };
+export const PARTITION_DEFAULTS: PartitionOptions = { maxFeatures: 4000, maxVertices: 40_000, maxDepth: 30 };
+
+/** Side of the global quadtree's level-0 cell, degrees. */
+const GLOBAL_SIZE_DEG = 360;
 
 export interface PartitionItem {
   lonDeg: number;
@@ -21,7 +27,7 @@ export interface PartitionItem {
   vertices: number;
 }
 
-/** A quadtree node; `level/x/y` is its address (x grows east, y grows north). */
+/** A quadtree node; `level/x/y` is its address in the global quadtree (x grows east, y grows north). */
 export interface QuadNode {
   level: number;
   x: number;
@@ -48,13 +54,25 @@ export function partition(
     if (it.latDeg < south) south = it.latDeg;
     if (it.latDeg > north) north = it.latDeg;
   }
-  // A square cell (in degrees) keeps children roughly square on the ground at these latitudes.
-  const size = Math.max(east - west, north - south, 1e-9) * (1 + 1e-9);
+  // Cells come from one global quadtree (level 0: a 360° square from 180° W, 90° S), so a tile's
+  // address depends only on where its buildings are: a change elsewhere never renames it, which
+  // incremental re-tiling relies on. The root is the deepest cell holding every centroid.
+  let level = 0;
+  while (level < options.maxDepth) {
+    const size = GLOBAL_SIZE_DEG / 2 ** (level + 1);
+    const same = (a: number, b: number, origin: number) =>
+      Math.floor((a - origin) / size) === Math.floor((b - origin) / size);
+    if (!same(west, east, -180) || !same(south, north, -90)) break;
+    level++;
+  }
+  const size = GLOBAL_SIZE_DEG / 2 ** level;
+  const x = Math.floor((west + 180) / size);
+  const y = Math.floor((south + 90) / size);
   const root: QuadNode = {
-    level: 0,
-    x: 0,
-    y: 0,
-    cell: [west, south, west + size, south + size],
+    level,
+    x,
+    y,
+    cell: [x * size - 180, y * size - 90, (x + 1) * size - 180, (y + 1) * size - 90],
     items: items.map((_, i) => i),
     children: [],
   };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -50,6 +50,31 @@ export class StagedFolder {
 
   async abort(): Promise<void> {
     await rm(this.staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Hard-links `relative` from the previous output into the staging folder (falls back to a
+ * copy across filesystems). False when the previous output has no such file.
+ */
+export async function linkPrevious(
+  previousDir: string,
+  relative: string,
+  stagedPath: string,
+): Promise<boolean> {
+  const from = path.join(previousDir, relative);
+  await mkdir(path.dirname(stagedPath), { recursive: true });
+  try {
+    await link(from, stagedPath);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    if (code === 'EXDEV' || code === 'EPERM') {
+      await copyFile(from, stagedPath);
+      return true;
+    }
+    throw error;
   }
 }
 
