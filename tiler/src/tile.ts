@@ -207,7 +207,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
       ) as [number, number, number];
       const uri = `tiles/${node.level}/${node.x}/${node.y}.glb`;
       const hashes = new Uint32Array(members.length * 2);
-      members.forEach((m, k) => hashes.set(store.hash(m), k * 2));
+      for (const [k, m] of members.entries()) hashes.set(store.hash(m), k * 2);
       const hash = tileHash(hashes, {
         centre: centre.map((c) => Math.round(c * 1e6)),
         frame: tree.cell,

@@ -45,7 +45,9 @@ describe('bdtwin serve', () => {
 
   it('serves tiles with the glTF MIME type, gzip, CORS and an ETag that revalidates', async () => {
     // The root tile's content, wherever the global quadtree put it.
-    const tileset = (await (await get('/data/city/tileset.json')).json()) as { root: { content: { uri: string } } };
+    const tileset = (await (await get('/data/city/tileset.json')).json()) as {
+      root: { content: { uri: string } };
+    };
     const glbUrl = `/data/city/${tileset.root.content.uri}`;
     const res = await get(glbUrl, {
       'accept-encoding': 'gzip',
