@@ -116,9 +116,11 @@ export async function ensureDemo(options: { log?: Log } = {}): Promise<{ dataDir
   log('tiling the demo buildings …');
   await mkdir(DEMO_DIR, { recursive: true });
   await rm(stampFile, { force: true });
+  // The key covers the tiler's sources: a changed tiler rebuilds every tile (force).
   const report = await tileBuildings([buildingsFile], {
     ...TILE_DEFAULTS,
     out: path.join(DEMO_DIR, 'buildings'),
+    force: true,
   });
   log(
     `  ${report.buildingsWritten.toLocaleString('en')} buildings in ${report.tiles} tiles, ` +
@@ -152,9 +154,15 @@ export async function ensureWebBuild(options: { log?: Log } = {}): Promise<strin
   const built = await stat(path.join(WEB_DIST, 'index.html')).catch(() => undefined);
   const sources = Math.max(
     ...(await Promise.all(
-      ['web/src', 'web/index.html', 'web/vite.config.ts', 'web/package.json', 'tiler/src/api'].map((p) =>
-        newestMtime(path.join(REPO_ROOT, p)),
-      ),
+      [
+        'web/src',
+        'web/index.html',
+        'web/light.html',
+        'web/public',
+        'web/vite.config.ts',
+        'web/package.json',
+        'tiler/src/api',
+      ].map((p) => newestMtime(path.join(REPO_ROOT, p))),
     )),
   );
   if (built && built.mtimeMs >= sources) return WEB_DIST;

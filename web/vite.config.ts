@@ -101,6 +101,10 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
+    // Two pages: the CesiumJS viewer and the light three.js viewer (no Cesium in its bundle).
+    rollupOptions: {
+      input: { main: path.join(webRoot, 'index.html'), light: path.join(webRoot, 'light.html') },
+    },
     chunkSizeWarningLimit: 6000,
   },
 });

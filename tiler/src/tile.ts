@@ -35,6 +35,8 @@ export interface TileOptions {
   normalise: NormaliseOptions;
   partition: PartitionOptions;
   glb: GlbOptions;
+  /** Rebuild every tile even if the previous output looks up to date (`--force`). */
+  force?: boolean;
   /** CRS of the inputs (`--crs`): EPSG:nnnn, vn2000:105.75, a proj4 string; default: as declared. */
   crs?: string;
   /** GeoPackage table to read (`--layer`). */
@@ -115,7 +117,8 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     layer: options.layer ?? null,
     encoding: options.encoding ?? null,
   });
-  const previous = await readState(options.out);
+  // `force` ignores the previous output: after a tiler change that forgot TILE_FORMAT_VERSION.
+  const previous = options.force ? undefined : await readState(options.out);
   if (previous?.optionsHash === optionsHash && (await inputsUnchanged(previous, inputs))) {
     const last = await readFile(path.join(options.out, 'report.json'), 'utf8').then(
       (t) => JSON.parse(t) as TileReport,

@@ -32,6 +32,7 @@ Options:
   --max-rejected <n>      bad features tolerated (listed in report.json)     [${D.maxRejected}]
   --compression <c>       meshopt (quantized + EXT_meshopt_compression) or none [${D.glb.compression}]
   --threads <n>           worker threads for meshing                         [cores; 0 below 20k buildings]
+  --force                 rebuild every tile, even if build-state.json says up to date
   --quiet                 no progress line
 Heights: "height"/"chieu_cao" (m), else storeys ("storeys", "building:levels", "so_tang")
 × storey height, else a default by land use; names match case-insensitively. Broken
@@ -54,6 +55,7 @@ export async function tileCommand(argv: string[]): Promise<number> {
         'max-rejected': { type: 'string' },
         compression: { type: 'string' },
         threads: { type: 'string' },
+        force: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -112,6 +114,7 @@ export async function tileCommand(argv: string[]): Promise<number> {
     normalise: { ...D.normalise, attributes, height: { ...D.normalise.height, storeyHeightM: storeyHeight } },
     glb: { ...D.glb, compression },
     ...(ints.threads! >= 0 ? { threads: ints.threads! } : {}),
+    ...(values.force === true ? { force: true } : {}),
     ...(typeof values.crs === 'string' ? { crs: values.crs } : {}),
     ...(typeof values.layer === 'string' ? { layer: values.layer } : {}),
     ...(typeof values.encoding === 'string' ? { encoding: values.encoding } : {}),
