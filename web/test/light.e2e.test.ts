@@ -3,22 +3,12 @@
  * a second 3D Tiles client loads the tiler's output (meshopt, quantization, feature ids and
  * property tables) and a building is identified by a click, offline.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../tiler/src/serve/server.js';
-
-interface DemoModule {
-  ensureDemo(options?: { log?: (line: string) => void }): Promise<{ dataDir: string }>;
-  ensureWebBuild(options?: { log?: (line: string) => void }): Promise<string>;
-}
-const DEMO_MODULE = '../../scripts/demo.js';
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const OUT = path.join(ROOT, 'test-output');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { demoModule, HAVE_CHROMIUM, isLocal, launchChromium, OUT } from './browser';
 
 declare global {
   interface Window {
@@ -31,7 +21,7 @@ declare global {
   }
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('light viewer: 3d-tiles-renderer loads the tiler output', () => {
+describe.skipIf(!HAVE_CHROMIUM)('light viewer: 3d-tiles-renderer loads the tiler output', () => {
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let browser: Browser | undefined;
   let page: Page;
@@ -40,21 +30,12 @@ describe.skipIf(!existsSync(CHROMIUM))('light viewer: 3d-tiles-renderer loads th
 
   beforeAll(async () => {
     const log = (line: string) => console.log(`[light] ${line}`);
-    const { ensureDemo, ensureWebBuild } = (await import(/* @vite-ignore */ DEMO_MODULE)) as DemoModule;
+    const { ensureDemo, ensureWebBuild } = await demoModule();
     const { dataDir } = await ensureDemo({ log });
     const webDir = await ensureWebBuild({ log });
     server = await startServer({ port: 0, dataDir, webDir });
     await mkdir(OUT, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--enable-unsafe-swiftshader',
-        '--disable-background-networking',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     page.on('request', (r) => {
       requests.push(r.url());
@@ -96,9 +77,7 @@ describe.skipIf(!existsSync(CHROMIUM))('light viewer: 3d-tiles-renderer loads th
     }
     expect(picked).toMatch(/^TDM-\d{6}$/);
     console.log(`[light] loaded in ${Date.now() - t0} ms, ${state.meshes} meshes, picked ${picked}`);
-    expect(requests.filter((u) => !/^(data:|blob:|https?:\/\/(localhost|127\.0\.0\.1)[:/])/.test(u))).toEqual(
-      [],
-    );
+    expect(requests.filter((u) => !isLocal(u))).toEqual([]);
     expect(errors).toEqual([]);
   }, 180_000);
 });

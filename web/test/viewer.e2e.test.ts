@@ -2,29 +2,14 @@
  * End-to-end check of the viewer in real headless Chromium (software WebGL), against the
  * real service and the demo city. See web/test/README.md for what it checks and why.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../tiler/src/serve/server.js';
 import type { BdtwinHooks } from '../src/scene/testHooks';
+import { demoModule, HAVE_CHROMIUM, isLocal, launchChromium, OUT, ROOT } from './browser';
 
-/**
- * scripts/demo.ts builds the demo city, its tiles and the viewer. Imported by a computed
- * specifier so that web's TypeScript project does not pull in the scripts project's sources
- * (a composite project may only contain its own files); the shape is checked here instead.
- */
-interface DemoModule {
-  ensureDemo(options?: { log?: (line: string) => void }): Promise<{ dataDir: string }>;
-  ensureWebBuild(options?: { log?: (line: string) => void }): Promise<string>;
-}
-const DEMO_MODULE = '../../scripts/demo.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const OUT = path.join(ROOT, 'test-output');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VIEWPORT = { width: 1280, height: 720 };
 /** Software rendering is slow: first tiles take seconds, a close-up tens of seconds. */
 const LOAD_TIMEOUT_MS = 120_000;
@@ -124,19 +109,6 @@ function interiorPoint(ring: Ring): [number, number] {
   return best;
 }
 
-function isLocal(url: string): boolean {
-  if (url.startsWith('data:') || url.startsWith('blob:')) return true;
-  try {
-    const u = new URL(url);
-    return (
-      (u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:') &&
-      ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)
-    );
-  } catch {
-    return false;
-  }
-}
-
 async function waitForTiles(page: Page): Promise<number> {
   const t0 = Date.now();
   await page.waitForFunction(() => window.__bdtwin?.tilesLoaded === true, null, {
@@ -146,12 +118,7 @@ async function waitForTiles(page: Page): Promise<number> {
   return Date.now() - t0;
 }
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`[e2e] skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-}
-
-describe.skipIf(!haveChromium)('viewer (headless Chromium, demo city)', () => {
+describe.skipIf(!HAVE_CHROMIUM)('viewer (headless Chromium, demo city)', () => {
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
@@ -162,25 +129,12 @@ describe.skipIf(!haveChromium)('viewer (headless Chromium, demo city)', () => {
 
   beforeAll(async () => {
     const log = (line: string) => console.log(`[e2e] ${line}`);
-    const { ensureDemo, ensureWebBuild } = (await import(/* @vite-ignore */ DEMO_MODULE)) as DemoModule;
+    const { ensureDemo, ensureWebBuild } = await demoModule();
     const { dataDir } = await ensureDemo({ log });
     const webDir = await ensureWebBuild({ log });
     server = await startServer({ port: 0, dataDir, webDir });
     await mkdir(OUT, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--enable-unsafe-swiftshader',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     // A fresh context is a fresh, empty profile: no cache, no service workers.
     context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
     context.on('request', (r) => {
