@@ -18,7 +18,13 @@ describe('demo city tileset', () => {
     const layers = JSON.parse(
       await readFile(path.join(dataDir, 'layers.json'), 'utf8'),
     ) as LayerManifestEntry[];
-    expect(layers.map((l) => l.kind).sort()).toEqual(['boundaries', 'buildings', 'points', 'roads']);
+    expect(layers.map((l) => l.kind).sort()).toEqual([
+      'boundaries',
+      'buildings',
+      'points',
+      'roads',
+      'terrain',
+    ]);
     for (const l of layers) await expect(readFile(path.join(dataDir, l.path))).resolves.toBeTruthy();
     const wards = JSON.parse(await readFile(path.join(dataDir, 'wards-2025.geojson'), 'utf8')) as {
       features: { properties: { name: string } }[];

@@ -5,12 +5,16 @@
  * Used by `npm start` and by the tests, so both see the same city.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LayerManifestEntry } from '../tiler/src/api/layers.js';
+import { metresPerDegree } from '../tiler/src/geo/ellipsoid.js';
+import { TERRAIN_DEFAULTS, tileTerrain } from '../tiler/src/terrain/build.js';
+import { openTerrainSampler, type TerrainSampler } from '../tiler/src/terrain/sample.js';
 import { TILE_DEFAULTS, tileBuildings } from '../tiler/src/tile.js';
 import { CITY_GENERATOR_VERSION, DEFAULT_SEED, writeDemoCity } from './generate-city.js';
+import { DEMO_DEM_VERSION, ensureDemoDem } from './terrain/demo-dem.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_DIR = path.join(REPO_ROOT, 'build/demo');
@@ -22,6 +26,14 @@ type Log = (line: string) => void;
 
 /** Layers of the demo, in drawing order. Paths are relative to the demo folder. */
 const LAYERS: (LayerManifestEntry & { from: string })[] = [
+  {
+    id: 'terrain',
+    kind: 'terrain',
+    title: 'Địa hình',
+    path: 'terrain/layer.json',
+    from: '',
+    attribution: 'Địa hình: DEM mô phỏng, không phải số liệu đo',
+  },
   {
     id: 'boundaries',
     kind: 'boundaries',
@@ -105,7 +117,10 @@ export async function ensureDemo(options: { log?: Log } = {}): Promise<{ dataDir
   const log = options.log ?? console.log;
   await ensureCity(log);
   const buildingsFile = path.join(GENERATED_DIR, 'buildings.geojson');
+  // No real DEM of Bình Dương is available offline: a generated one (scripts/terrain).
+  const dem = await ensureDemoDem(GENERATED_DIR);
   const hash = await hashTree(path.join(REPO_ROOT, 'tiler/src'));
+  hash.update(`dem ${DEMO_DEM_VERSION}`);
   hash.update(await readFile(buildingsFile));
   hash.update(JSON.stringify(LAYERS));
   for (const layer of LAYERS) if (layer.from) hash.update(await readFile(path.join(REPO_ROOT, layer.from)));
@@ -113,29 +128,87 @@ export async function ensureDemo(options: { log?: Log } = {}): Promise<{ dataDir
   const stampFile = path.join(DEMO_DIR, 'stamp.json');
   if ((await readJson<{ key: string }>(stampFile))?.key === key) return { dataDir: DEMO_DIR };
 
-  log('tiling the demo buildings …');
+  log('tiling the demo terrain …');
   await mkdir(DEMO_DIR, { recursive: true });
   await rm(stampFile, { force: true });
+  const terrainReport = await tileTerrain([dem], {
+    ...TERRAIN_DEFAULTS,
+    out: path.join(DEMO_DIR, 'terrain'),
+    name: 'Địa hình Thủ Dầu Một',
+    attribution: 'Địa hình: DEM mô phỏng, không phải số liệu đo',
+  });
+  log(`  ${terrainReport.tiles.toLocaleString('en')} terrain tiles, ${terrainReport.seconds.toFixed(1)} s`);
+  log('tiling the demo buildings on it …');
   // The key covers the tiler's sources: a changed tiler rebuilds every tile (force).
   const report = await tileBuildings([buildingsFile], {
     ...TILE_DEFAULTS,
     out: path.join(DEMO_DIR, 'buildings'),
+    terrain: [dem],
     force: true,
   });
   log(
     `  ${report.buildingsWritten.toLocaleString('en')} buildings in ${report.tiles} tiles, ` +
       `${(report.bytesWritten / 1e6).toFixed(1)} MB, ${report.seconds.toFixed(1)} s`,
   );
+  // Vector layers get the terrain's heights (z), so the viewer draws them just above the
+  // ground instead of draping thousands of streets (shadow volumes, very slow without a GPU).
+  const sampler = await openTerrainSampler([dem]);
   for (const layer of LAYERS) {
     if (!layer.from) continue;
-    // Replace rather than overwrite: a copied read-only file could not be overwritten.
-    await rm(path.join(DEMO_DIR, layer.path), { force: true });
-    await copyFile(path.join(REPO_ROOT, layer.from), path.join(DEMO_DIR, layer.path));
+    const fc = JSON.parse(await readFile(path.join(REPO_ROOT, layer.from), 'utf8')) as {
+      features: unknown[];
+    };
+    const draped = { ...fc, features: fc.features.map((f) => withGroundHeights(f as Feature, sampler)) };
+    await writeFile(path.join(DEMO_DIR, layer.path), JSON.stringify(draped));
   }
   const manifest: LayerManifestEntry[] = LAYERS.map(({ from: _from, ...entry }) => entry);
   await writeFile(path.join(DEMO_DIR, 'layers.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(stampFile, JSON.stringify({ key }));
   return { dataDir: DEMO_DIR };
+}
+
+interface Feature {
+  geometry: { type: string; coordinates: unknown } | null;
+}
+
+/** Longest straight piece of a line between height samples, metres: follows gentle relief. */
+const DRAPE_STEP_M = 40;
+
+/** A feature with z = terrain height on every position, lines densified to DRAPE_STEP_M. */
+function withGroundHeights(feature: Feature, sampler: TerrainSampler): Feature {
+  const g = feature.geometry;
+  if (!g) return feature;
+  const point = (p: number[]) => [p[0]!, p[1]!, Math.round(sampler.heightAt(p[0]!, p[1]!) * 100) / 100];
+  const line = (ps: number[][]): number[][] => {
+    const out: number[][] = [];
+    for (let i = 0; i < ps.length; i++) {
+      const a = ps[i]!;
+      out.push(point(a));
+      const b = ps[i + 1];
+      if (!b) break;
+      const { lonM, latM } = metresPerDegree(a[1]!);
+      const n = Math.floor(Math.hypot((b[0]! - a[0]!) * lonM, (b[1]! - a[1]!) * latM) / DRAPE_STEP_M);
+      for (let k = 1; k <= n; k++) {
+        const t = k / (n + 1);
+        out.push(point([a[0]! + (b[0]! - a[0]!) * t, a[1]! + (b[1]! - a[1]!) * t]));
+      }
+    }
+    return out;
+  };
+  const c = g.coordinates as never;
+  const coordinates =
+    g.type === 'Point'
+      ? point(c)
+      : g.type === 'MultiPoint'
+        ? (c as number[][]).map(point)
+        : g.type === 'LineString'
+          ? line(c)
+          : g.type === 'MultiLineString' || g.type === 'Polygon'
+            ? (c as number[][][]).map(line)
+            : g.type === 'MultiPolygon'
+              ? (c as number[][][][]).map((poly) => poly.map(line))
+              : c;
+  return { ...feature, geometry: { ...g, coordinates } };
 }
 
 /** Newest modification time (ms) of the files under `p`. */

@@ -3,6 +3,7 @@ import { type NormaliseOptions, normaliseFeature } from './buildings/normalise.j
 import { FootprintStore } from './buildings/store.js';
 import { checkPlausible, resolveCrs, toWgs84, type XY } from './crs/index.js';
 import { type OpenOptions, openSource, type SourceFeature } from './sources/index.js';
+import type { TerrainSampler } from './terrain/sample.js';
 
 /**
  * The read stage: each input file streamed through its format's reader, its CRS resolved
@@ -15,6 +16,8 @@ export interface ReadOptions extends Pick<OpenOptions, 'layer' | 'encoding'> {
   /** `--crs` value overriding what the files declare (EPSG:nnnn, vn2000:105.75, proj4…). */
   crs?: string;
   normalise: NormaliseOptions;
+  /** Terrain to stand buildings on: each base is the lowest terrain height under its footprint. */
+  terrain?: TerrainSampler;
 }
 
 /** What was learnt about one input, for report.json and the summary. */
@@ -66,8 +69,14 @@ export async function readFootprints(
       const take = (feature: SourceFeature) => {
         if (!identity) reproject(feature, project);
         const result = normaliseFeature(feature, file, index++, options.normalise);
-        if (result.ok) store.add(result.footprint);
-        else rejected.push(result.rejection);
+        if (result.ok) {
+          // Clamped to the surface the viewer draws, at its lowest point: no building floats,
+          // none is buried deeper than its lowest corner needs. Bases may be negative
+          // (ellipsoid heights of a river valley).
+          if (options.terrain)
+            result.footprint.baseM = options.terrain.footprintBaseM(result.footprint.polygons);
+          store.add(result.footprint);
+        } else rejected.push(result.rejection);
         if (++featuresRead % 10_000 === 0) onProgress?.(featuresRead);
       };
       let sample: SourceFeature[] | undefined = [];

@@ -6,6 +6,8 @@ import { type RepairSummary, summariseRepairs } from './buildings/repair-summary
 import { describeFeature, InputError } from './errors.js';
 import { EnuFrame, metresPerDegree } from './geo/ellipsoid.js';
 import { readFootprints, type SourceReport } from './read.js';
+import type { VerticalDatum } from './terrain/datum.js';
+import { openTerrainSampler } from './terrain/sample.js';
 import { GLB_DEFAULTS, type GlbOptions } from './tiles/glb.js';
 import {
   type BuildState,
@@ -35,6 +37,13 @@ export interface TileOptions {
   normalise: NormaliseOptions;
   partition: PartitionOptions;
   glb: GlbOptions;
+  /**
+   * DEMs (GeoTIFF/.hgt) to clamp buildings on (`--terrain`): each base is set to the lowest
+   * height of the terrain `bdtwin terrain` builds from the same DEMs, under the footprint.
+   */
+  terrain?: string[];
+  /** Vertical datum of those DEMs (`--vertical-datum`); default EGM96, converted to ellipsoid. */
+  verticalDatum?: VerticalDatum;
   /** Rebuild every tile even if the previous output looks up to date (`--force`). */
   force?: boolean;
   /** CRS of the inputs (`--crs`): EPSG:nnnn, vn2000:105.75, a proj4 string; default: as declared. */
@@ -116,10 +125,14 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     crs: options.crs ?? null,
     layer: options.layer ?? null,
     encoding: options.encoding ?? null,
+    terrain: options.terrain ?? [],
+    verticalDatum: options.verticalDatum ?? null,
   });
   // `force` ignores the previous output: after a tiler change that forgot TILE_FORMAT_VERSION.
   const previous = options.force ? undefined : await readState(options.out);
-  if (previous?.optionsHash === optionsHash && (await inputsUnchanged(previous, inputs))) {
+  // The DEMs are inputs too: a new DEM moves every base.
+  const stamped = [...inputs, ...(options.terrain ?? [])];
+  if (previous?.optionsHash === optionsHash && (await inputsUnchanged(previous, stamped))) {
     const last = await readFile(path.join(options.out, 'report.json'), 'utf8').then(
       (t) => JSON.parse(t) as TileReport,
       () => undefined,
@@ -135,7 +148,10 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     }
   }
   // Input stamps (SHA-256) are taken alongside reading, for the next run's up-to-date check.
-  const stamps = stampInputs(inputs);
+  const stamps = stampInputs(stamped);
+  const terrain = options.terrain?.length
+    ? await openTerrainSampler(options.terrain, { verticalDatum: options.verticalDatum ?? 'egm96' })
+    : undefined;
   stamps.catch(() => {});
   const { store, rejected, sources, featuresRead } = await readFootprints(
     inputs,
@@ -144,6 +160,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
       ...(options.crs ? { crs: options.crs } : {}),
       ...(options.layer ? { layer: options.layer } : {}),
       ...(options.encoding ? { encoding: options.encoding } : {}),
+      ...(terrain ? { terrain } : {}),
     },
     (done) => options.onProgress?.('read', done, done),
   );

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { serveCommand } from './serve-command.js';
+import { terrainCommand } from './terrain-command.js';
 import { tileCommand } from './tile-command.js';
 
 /** `bdtwin <command> …`: a thin layer over the library functions; returns the exit code. */
@@ -8,6 +9,7 @@ export const USAGE = `bdtwin — Bình Dương digital twin tools
 
 Usage:
   bdtwin tile <input.geojson...> --out <dir> [options]   footprints → 3D Tiles 1.1
+  bdtwin terrain <dem...> --out <dir> [options]           DEMs → quantized-mesh terrain
   bdtwin serve [--port 8080] [--data <dir>] [--web <dir>]  serve viewer, tiles and /api/layers
 
 Run \`bdtwin <command> --help\` for a command's options.`;
@@ -17,6 +19,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'tile':
       return tileCommand(rest);
+    case 'terrain':
+      return terrainCommand(rest);
     case 'serve':
       return serveCommand(rest);
     case undefined:

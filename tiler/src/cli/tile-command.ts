@@ -1,6 +1,7 @@
 import { AttributeMappingError, parseAttributeMapping } from '../buildings/attributes.js';
 import { formatRepairSummary } from '../buildings/repair-summary.js';
 import { InputError } from '../errors.js';
+import { VERTICAL_DATUMS, type VerticalDatum } from '../terrain/datum.js';
 import {
   RejectedFeaturesError,
   TILE_DEFAULTS,
@@ -32,6 +33,9 @@ Options:
   --max-rejected <n>      bad features tolerated (listed in report.json)     [${D.maxRejected}]
   --compression <c>       meshopt (quantized + EXT_meshopt_compression) or none [${D.glb.compression}]
   --threads <n>           worker threads for meshing                         [cores; 0 below 20k buildings]
+  --terrain <dem>         stand buildings on this terrain (GeoTIFF/.hgt, repeatable): the
+                          base is the lowest height under the footprint, as bdtwin terrain draws it
+  --vertical-datum <d>    egm96 (heights above the geoid, as SRTM) or ellipsoid  [egm96]
   --force                 rebuild every tile, even if build-state.json says up to date
   --quiet                 no progress line
 Heights: "height"/"chieu_cao" (m), else storeys ("storeys", "building:levels", "so_tang")
@@ -55,6 +59,8 @@ export async function tileCommand(argv: string[]): Promise<number> {
         'max-rejected': { type: 'string' },
         compression: { type: 'string' },
         threads: { type: 'string' },
+        terrain: { type: 'string', multiple: true },
+        'vertical-datum': { type: 'string' },
         force: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
@@ -96,6 +102,10 @@ export async function tileCommand(argv: string[]): Promise<number> {
   if (compression !== 'meshopt' && compression !== 'none') {
     return fail(`--compression must be "meshopt" or "none", got "${compression}"`);
   }
+  const datum = values['vertical-datum'] as string | undefined;
+  if (datum !== undefined && !VERTICAL_DATUMS.includes(datum as VerticalDatum)) {
+    return fail(`--vertical-datum must be one of ${VERTICAL_DATUMS.join(', ')}, got "${datum}"`);
+  }
   let attributes = D.normalise.attributes;
   if (typeof values.attr === 'string') {
     try {
@@ -115,6 +125,10 @@ export async function tileCommand(argv: string[]): Promise<number> {
     glb: { ...D.glb, compression },
     ...(ints.threads! >= 0 ? { threads: ints.threads! } : {}),
     ...(values.force === true ? { force: true } : {}),
+    ...(Array.isArray(values.terrain) && values.terrain.length > 0
+      ? { terrain: values.terrain as string[] }
+      : {}),
+    ...(datum ? { verticalDatum: datum as VerticalDatum } : {}),
     ...(typeof values.crs === 'string' ? { crs: values.crs } : {}),
     ...(typeof values.layer === 'string' ? { layer: values.layer } : {}),
     ...(typeof values.encoding === 'string' ? { encoding: values.encoding } : {}),

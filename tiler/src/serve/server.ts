@@ -78,6 +78,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     setHeaders: (reply, filePath) => {
       setContentType(reply, filePath);
       reply.header('Cache-Control', 'no-cache');
+      // Terrain: `bdtwin terrain` stores .terrain tiles gzipped (as cesium-terrain-builder does);
+      // the header lets the browser inflate them (and stops compress from gzipping them again).
+      if (filePath.endsWith('.terrain')) reply.header('Content-Encoding', 'gzip');
     },
   });
 

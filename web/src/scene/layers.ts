@@ -2,6 +2,7 @@ import {
   ArcType,
   Cartesian2,
   Cartesian3,
+  Cartographic,
   Cesium3DTileset,
   CesiumTerrainProvider,
   Color,
@@ -20,7 +21,9 @@ import {
   PolylineMaterialAppearance,
   Primitive,
   ShadowMode,
+  sampleTerrainMostDetailed,
   Terrain,
+  type TerrainProvider,
   VerticalOrigin,
   type Viewer,
 } from 'cesium';
@@ -32,6 +35,8 @@ import { BOUNDARY_STYLE, BUS_STOP_STYLE, ROAD_STYLES, type RoadClass } from './l
 export interface LoadedLayer {
   info: LayerInfo;
   tileset?: Cesium3DTileset;
+  /** A terrain layer's provider, once it is the globe's terrain. */
+  terrain?: TerrainProvider;
   /** Whether its primitives finished building their geometry (they do so over several frames). */
   ready(): boolean;
   destroy(): void;
@@ -55,6 +60,24 @@ export interface LoadOptions {
    * are far cheaper (17k demo streets as ground polylines make SwiftShader frames take >10 s).
    */
   clampToGround: boolean;
+  /** The terrain in the scene, if any: points and labels are placed on it, not at sea level. */
+  terrain?: TerrainProvider;
+}
+
+/**
+ * Ellipsoid heights (m) of the ground under points: from the terrain's most detailed tiles, or
+ * 0 (the bare ellipsoid) without terrain. A point that cannot be sampled gets 0.
+ */
+async function groundHeights(
+  terrain: TerrainProvider | undefined,
+  points: readonly Position[],
+): Promise<number[]> {
+  if (!terrain || points.length === 0) return points.map(() => 0);
+  const samples = await sampleTerrainMostDetailed(
+    terrain,
+    points.map((p) => Cartographic.fromDegrees(p[0], p[1])),
+  );
+  return samples.map((c) => (Number.isFinite(c.height) ? c.height : 0));
 }
 
 export async function loadLayer(viewer: Viewer, info: LayerInfo, options: LoadOptions): Promise<LoadedLayer> {
@@ -86,7 +109,7 @@ async function loadLayerContent(viewer: Viewer, info: LayerInfo, options: LoadOp
     case 'roads':
       return loadRoads(viewer, info, options);
     case 'points':
-      return loadPoints(viewer, info, signal);
+      return loadPoints(viewer, info, signal, options.terrain);
     case 'terrain':
       return loadTerrain(viewer, info);
     default:
@@ -135,8 +158,11 @@ async function loadBuildings(viewer: Viewer, info: LayerInfo): Promise<LoadedLay
 const LINE_HEIGHT_M = 0.5;
 
 /**
- * One batched primitive for many lines of one width and material: ground-clamped when there is
- * terrain, otherwise geodesic polylines at LINE_HEIGHT_M.
+ * One batched primitive for many lines of one width and material. Lines that carry heights
+ * (z = ground height, written by the tiler from the same terrain) are drawn just above them as
+ * plain polylines — cheap; other lines are ground-clamped when there is terrain (shadow
+ * volumes: a software renderer takes seconds per frame for thousands of them), else drawn at
+ * LINE_HEIGHT_M above the ellipsoid.
  */
 function linesPrimitive(
   lines: Position[][],
@@ -144,20 +170,22 @@ function linesPrimitive(
   material: Material,
   clampToGround: boolean,
 ): GroundPolylinePrimitive | Primitive | undefined {
+  const withZ = lines.every((line) => line.every((p) => p.length >= 3));
+  const drape = clampToGround && !withZ;
   const instances: GeometryInstance[] = [];
   for (const line of lines) {
     const flat: number[] = [];
     let last: Position | undefined;
     for (const p of line) {
       if (last && last[0] === p[0] && last[1] === p[1]) continue;
-      flat.push(p[0], p[1]);
+      flat.push(p[0], p[1], withZ ? (p[2] ?? 0) + LINE_HEIGHT_M : LINE_HEIGHT_M);
       last = p;
     }
-    if (flat.length < 4) continue;
-    const geometry = clampToGround
-      ? new GroundPolylineGeometry({ positions: Cartesian3.fromDegreesArray(flat), width })
+    if (flat.length < 6) continue;
+    const geometry = drape
+      ? new GroundPolylineGeometry({ positions: Cartesian3.fromDegreesArray(withoutHeight(flat)), width })
       : new PolylineGeometry({
-          positions: Cartesian3.fromDegreesArrayHeights(withHeight(flat, LINE_HEIGHT_M)),
+          positions: Cartesian3.fromDegreesArrayHeights(flat),
           width,
           arcType: ArcType.GEODESIC,
         });
@@ -165,7 +193,7 @@ function linesPrimitive(
   }
   if (!instances.length) return undefined;
   const appearance = new PolylineMaterialAppearance({ material });
-  return clampToGround
+  return drape
     ? new GroundPolylinePrimitive({ geometryInstances: instances, appearance, allowPicking: false })
     : new Primitive({ geometryInstances: instances, appearance, allowPicking: false });
 }
@@ -174,9 +202,9 @@ function colorMaterial(css: string): Material {
   return Material.fromType('Color', { color: Color.fromCssColorString(css) });
 }
 
-function withHeight(lonLat: number[], h: number): number[] {
+function withoutHeight(lonLatH: number[]): number[] {
   const out: number[] = [];
-  for (let i = 0; i < lonLat.length; i += 2) out.push(lonLat[i]!, lonLat[i + 1]!, h);
+  for (let i = 0; i < lonLatH.length; i += 3) out.push(lonLatH[i]!, lonLatH[i + 1]!);
   return out;
 }
 
@@ -232,13 +260,19 @@ async function loadBoundaries(viewer: Viewer, info: LayerInfo, options: LoadOpti
   const outline = linesPrimitive(rings, BOUNDARY_STYLE.width, dash, options.clampToGround);
   if (outline) primitives.push(viewer.scene.primitives.add(outline));
   const labels = new LabelCollection({ scene: viewer.scene });
-  for (const f of fc.features) {
+  const named = fc.features.flatMap((f) => {
     const name = f.properties?.name;
     const at = labelPoint(f.geometry);
-    if (!name || !at) continue;
+    return name && at ? [{ name, at }] : [];
+  });
+  const ground = await groundHeights(
+    options.terrain,
+    named.map((n) => n.at),
+  );
+  for (const [i, { name, at }] of named.entries()) {
     labels.add({
       text: name,
-      position: Cartesian3.fromDegrees(at[0], at[1], 30),
+      position: Cartesian3.fromDegrees(at[0], at[1], ground[i]! + 30),
       font: '600 20px sans-serif',
       fillColor: Color.WHITE,
       outlineColor: Color.fromCssColorString('#5a0050'),
@@ -257,15 +291,23 @@ async function loadBoundaries(viewer: Viewer, info: LayerInfo, options: LoadOpti
 }
 
 /** Points of interest (bus stops): small dots, names when close. */
-async function loadPoints(viewer: Viewer, info: LayerInfo, signal: AbortSignal): Promise<LoadedLayer> {
+async function loadPoints(
+  viewer: Viewer,
+  info: LayerInfo,
+  signal: AbortSignal,
+  terrain: TerrainProvider | undefined,
+): Promise<LoadedLayer> {
   const fc = await fetchGeoJson<{ name?: string }>(info.url, signal);
+  const all = fc.features.flatMap((f) => pointsOf(f.geometry));
+  const ground = await groundHeights(terrain, all);
+  let k = 0;
   const points = new PointPrimitiveCollection();
   const labels = new LabelCollection({ scene: viewer.scene });
   const color = Color.fromCssColorString(BUS_STOP_STYLE.color);
   const near = new DistanceDisplayCondition(0, 2_500);
   for (const f of fc.features) {
     for (const p of pointsOf(f.geometry)) {
-      const position = Cartesian3.fromDegrees(p[0], p[1], 3);
+      const position = Cartesian3.fromDegrees(p[0], p[1], ground[k++]! + 3);
       points.add({
         position,
         color,
@@ -299,17 +341,35 @@ async function loadPoints(viewer: Viewer, info: LayerInfo, signal: AbortSignal):
   return removing(viewer, info, [points, labels]);
 }
 
-/** Quantized-mesh terrain (`layer.json`), replacing the default ellipsoid. */
+/**
+ * Quantized-mesh terrain (`layer.json` from `bdtwin terrain`), replacing the bare ellipsoid.
+ * Heights are WGS 84 ellipsoid heights, the same datum the building tiler clamps bases to.
+ */
 async function loadTerrain(viewer: Viewer, info: LayerInfo): Promise<LoadedLayer> {
-  const provider = await CesiumTerrainProvider.fromUrl(info.url, { requestVertexNormals: true });
+  // Normals light the relief; the tiles carry them (octvertexnormals).
+  // fromUrl wants the folder: it appends "/layer.json" itself (and, given the file, would ask
+  // for layer.json/layer.json, fail, and silently fall back to a layer.json-less default).
+  const folder = info.url.replace(/layer\.json(\?.*)?$/, '');
+  const provider = await CesiumTerrainProvider.fromUrl(folder, { requestVertexNormals: true });
   if (viewer.isDestroyed()) throw new Error('viewer destroyed');
+  const { globe } = viewer.scene;
   const previous = viewer.terrainProvider;
+  const previousDepthTest = globe.depthTestAgainstTerrain;
   viewer.scene.setTerrain(new Terrain(Promise.resolve(provider)));
+  // Hills hide what is behind them, and a building's base buried on the uphill side stays buried.
+  globe.depthTestAgainstTerrain = true;
+  globe.enableLighting = true;
+  viewer.scene.requestRender();
   return {
     info,
-    ready: () => true,
+    terrain: provider,
+    // The terrain counts as loaded when the globe has every tile for the view.
+    ready: () => viewer.isDestroyed() || globe.tilesLoaded,
     destroy() {
-      if (!viewer.isDestroyed()) viewer.terrainProvider = previous;
+      if (viewer.isDestroyed()) return;
+      viewer.terrainProvider = previous;
+      globe.depthTestAgainstTerrain = previousDepthTest;
+      globe.enableLighting = false;
     },
   };
 }

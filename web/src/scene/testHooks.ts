@@ -1,4 +1,4 @@
-import { Cartesian3, SceneTransforms } from 'cesium';
+import { Cartesian3, Cartographic, SceneTransforms } from 'cesium';
 import type { BuildingProperties } from '../api';
 import type { LookAt } from './camera';
 import type { TwinScene } from './twinScene';
@@ -20,6 +20,11 @@ export interface BdtwinHooks {
   readonly errors: string[];
   /** Page (CSS pixel) coordinates of a world point, or null when it is not in front of the camera. */
   worldToScreen(lonDeg: number, latDeg: number, heightM?: number): { x: number; y: number } | null;
+  /**
+   * Ellipsoid height (m) of the globe surface drawn at a point (terrain tiles loaded so far),
+   * or null where no tile is loaded yet; 0 everywhere without terrain.
+   */
+  groundHeight(lonDeg: number, latDeg: number): number | null;
   /** Put the camera `range` metres from a point, instantly; tiles then reload (`tilesLoaded` goes false). */
   lookAt(view: LookAt): void;
   /** The same, animated; resolves when the flight ends. */
@@ -56,6 +61,9 @@ export function installTestHooks(twin: TwinScene): () => void {
       if (!win) return null;
       const rect = scene.canvas.getBoundingClientRect();
       return { x: rect.left + win.x, y: rect.top + win.y };
+    },
+    groundHeight(lonDeg, latDeg) {
+      return twin.viewer.scene.globe.getHeight(Cartographic.fromDegrees(lonDeg, latDeg)) ?? null;
     },
     lookAt(view) {
       twin.lookAt(view);

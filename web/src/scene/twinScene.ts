@@ -5,6 +5,7 @@ import {
   Color,
   ScreenSpaceEventHandler,
   ScreenSpaceEventType,
+  type TerrainProvider,
   type Viewer,
 } from 'cesium';
 import { BUILDING_PROPERTY_IDS, type BuildingProperties, type LayerInfo } from '../api';
@@ -108,20 +109,41 @@ export class TwinScene {
     }
     this.setState({ layers, phase: 'tiles' });
     const clampToGround = layers.some((l) => l.kind === 'terrain');
-    await Promise.all(
-      layers.map(async (info) => {
-        try {
-          const layer = await loadLayer(this.viewer, info, { signal, clampToGround });
-          if (signal.aborted) {
-            layer.destroy();
-            return;
-          }
-          this.loaded.push(layer);
-          if (layer.tileset) this.watchTileset(layer.tileset);
-        } catch (e) {
-          if (!signal.aborted) this.fail(info, e);
+    // Terrain first: points and labels are placed on it.
+    let terrain: TerrainProvider | undefined;
+    for (const info of layers.filter((l) => l.kind === 'terrain')) {
+      try {
+        const layer = await loadLayer(this.viewer, info, { signal, clampToGround });
+        if (signal.aborted) {
+          layer.destroy();
+          return;
         }
-      }),
+        this.loaded.push(layer);
+        terrain = layer.terrain ?? terrain;
+      } catch (e) {
+        if (!signal.aborted) this.fail(info, e);
+      }
+    }
+    await Promise.all(
+      layers
+        .filter((l) => l.kind !== 'terrain')
+        .map(async (info) => {
+          try {
+            const layer = await loadLayer(this.viewer, info, {
+              signal,
+              clampToGround,
+              ...(terrain ? { terrain } : {}),
+            });
+            if (signal.aborted) {
+              layer.destroy();
+              return;
+            }
+            this.loaded.push(layer);
+            if (layer.tileset) this.watchTileset(layer.tileset);
+          } catch (e) {
+            if (!signal.aborted) this.fail(info, e);
+          }
+        }),
     );
     if (signal.aborted) return;
     this.layersSettled = true;
