@@ -1,26 +1,87 @@
 /**
  * `npm start`: builds what is missing or stale (demo city, tiles, viewer), then serves
- * everything on http://localhost:8080 (override with PORT=… or `npm start -- --port 9000`).
+ * everything on http://localhost:8080 (override with PORT=… or `npm start -- --port 9000`)
+ * with the live feed hub (embedded MQTT on 1883) and the simulator feeding it, so the demo is
+ * alive on first start. `--no-sim` serves the hub without the simulator; `--no-feeds` neither.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { feedSummary } from '../tiler/src/cli/serve-command.js';
+import { writeKazeGtfs } from '../tiler/src/cli/simulate-command.js';
+import { FEED_DEFAULTS } from '../tiler/src/feeds/hub.js';
+import { runSimulator, SIMULATE_DEFAULTS } from '../tiler/src/feeds/sim/simulate.js';
 import { startServer } from '../tiler/src/serve/server.js';
-import { ensureDemo, ensureWebBuild } from './demo.js';
+import { ensureDemo, ensureWebBuild, REPO_ROOT } from './demo.js';
 
-const { values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'mqtt-port': { type: 'string' },
+    'feeds-db': { type: 'string' },
+    'no-sim': { type: 'boolean' },
+    'no-feeds': { type: 'boolean' },
+    incident: { type: 'string', multiple: true },
+  },
+});
 const port = Number(values.port ?? process.env.PORT ?? 8080);
+const mqttPort = Number(values['mqtt-port'] ?? process.env.MQTT_PORT ?? FEED_DEFAULTS.mqttPort);
+const feedsOn = values['no-feeds'] !== true;
+const simOn = feedsOn && values['no-sim'] !== true;
 const started = performance.now();
 const { dataDir } = await ensureDemo();
 const webDir = await ensureWebBuild();
+// The Kaze buses as GTFS static, served at /data/gtfs/ beside the stops layer.
+await writeKazeGtfs(path.join(dataDir, 'gtfs'));
+const dbFile = path.resolve(values['feeds-db'] ?? path.join(REPO_ROOT, FEED_DEFAULTS.dbFile));
 try {
-  const server = await startServer({ port, host: values.host ?? 'localhost', dataDir, webDir });
+  const host = values.host ?? 'localhost';
+  const server = await startServer({
+    port,
+    host,
+    dataDir,
+    webDir,
+    ...(feedsOn
+      ? { feeds: { dbFile, mqttPort, mqttHost: host, roadsFile: path.join(dataDir, 'roads.geojson') } }
+      : {}),
+  });
   console.log(
     `bdtwin demo ready in ${((performance.now() - started) / 1000).toFixed(1)} s: open ${server.url}`,
   );
+  if (server.hub) {
+    console.log(feedSummary(server.url, server.hub.stats().mqtt, dbFile));
+    console.log(
+      `bdtwin: GTFS static feed of the Kaze buses at ${server.url}/data/gtfs/stops.txt (and routes, trips…)`,
+    );
+  }
+  const controller = new AbortController();
+  const stop = () => {
+    controller.abort();
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  if (simOn && server.hub) {
+    // In-process but only through the public protocols (SensorThings HTTP, MQTT, GTFS-rt),
+    // exactly as `npx bdtwin simulate` would from another machine.
+    const mqttUrl = server.hub.mqttPort
+      ? `mqtt://127.0.0.1:${server.hub.mqttPort}`
+      : `ws://127.0.0.1:${server.port}/mqtt`;
+    console.log(`bdtwin: simulator on (npm start -- --no-sim to turn it off); devices report to ${mqttUrl}`);
+    runSimulator({
+      ...SIMULATE_DEFAULTS,
+      url: `http://127.0.0.1:${server.port}`,
+      mqttUrl,
+      incidents: values.incident ?? [],
+      repoRoot: REPO_ROOT,
+      signal: controller.signal,
+    }).catch((error: Error) => console.error(`bdtwin simulate: ${error.message}`));
+  }
 } catch (error) {
-  const e = error as NodeJS.ErrnoException;
+  const e = error as NodeJS.ErrnoException & { port?: number };
   console.error(
     e.code === 'EADDRINUSE'
-      ? `port ${port} is already in use: stop the other server or use --port`
+      ? `port ${e.port ?? port} is already in use: stop the other server or use --port / --mqtt-port`
       : e.message,
   );
   process.exit(1);

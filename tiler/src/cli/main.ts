@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { serveCommand } from './serve-command.js';
+import { gtfsCommand, simulateCommand } from './simulate-command.js';
 import { terrainCommand } from './terrain-command.js';
 import { tileCommand } from './tile-command.js';
 
@@ -10,7 +11,9 @@ export const USAGE = `bdtwin — Bình Dương digital twin tools
 Usage:
   bdtwin tile <input.geojson...> --out <dir> [options]   footprints → 3D Tiles 1.1
   bdtwin terrain <dem...> --out <dir> [options]           DEMs → quantized-mesh terrain
-  bdtwin serve [--port 8080] [--data <dir>] [--web <dir>]  serve viewer, tiles and /api/layers
+  bdtwin serve [--port 8080] [--data <dir>] [--web <dir>]  serve viewer, tiles, /api/layers and the feed hub
+  bdtwin simulate [--url http://localhost:8080] [--mqtt mqtt://localhost:1883]   simulated sensors, traffic, buses
+  bdtwin gtfs --out <dir>                                  GTFS static feed of the Kaze buses
 
 Run \`bdtwin <command> --help\` for a command's options.`;
 
@@ -23,6 +26,10 @@ export async function main(argv: string[]): Promise<number> {
       return terrainCommand(rest);
     case 'serve':
       return serveCommand(rest);
+    case 'simulate':
+      return simulateCommand(rest);
+    case 'gtfs':
+      return gtfsCommand(rest);
     case undefined:
     case '-h':
     case '--help':

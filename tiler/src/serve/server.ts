@@ -4,12 +4,18 @@ import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { FeedHub, type FeedHubOptions } from '../feeds/hub.js';
+import { registerFeedRoutes } from '../feeds/routes.js';
 import { DATA_URL_PREFIX, discoverLayers } from './layers.js';
 
 /**
  * The bdtwin HTTP service: the built viewer at `/`, data (tilesets, GeoJSON) at `/data/…`,
  * and the layer list at `GET /api/layers`. Static files get ETags and revalidation, so a
  * re-tiled city is picked up on reload; content-hashed viewer assets are cached for a year.
+ *
+ * With `feeds`, the live feed hub too (docs/feeds.md): SensorThings at `/v1.1/…`, viewer
+ * WebSocket at `/ws`, MQTT over WebSocket at `/mqtt`, history and replay under `/api/`, and the
+ * embedded MQTT broker on its own port.
  */
 
 export interface ServerOptions {
@@ -23,6 +29,10 @@ export interface ServerOptions {
   webDir: string;
   /** Log requests (pino) to stdout. */
   logger?: boolean;
+  /** Run the feed hub (off unless given; `bdtwin serve` turns it on). */
+  feeds?: FeedHubOptions;
+  /** Mount the routes of a hub opened by the caller instead (it stays the caller's to close). */
+  hub?: FeedHub;
 }
 
 export const SERVER_DEFAULTS = { port: 8080, host: 'localhost' };
@@ -31,6 +41,8 @@ export interface RunningServer {
   url: string;
   port: number;
   app: FastifyInstance;
+  /** The feed hub, when the service runs one. */
+  hub?: FeedHub;
   close(): Promise<void>;
 }
 
@@ -60,6 +72,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     customTypes: /^(text\/|application\/(json|geo\+json|javascript|vnd\.quantized-mesh)|model\/gltf)/,
     threshold: 1024,
   });
+
+  if (options.hub) await registerFeedRoutes(app, options.hub);
 
   app.get('/api/layers', async (_req, reply) => {
     reply.header('Cache-Control', 'no-cache');
@@ -123,11 +137,28 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const app = await createServer(options);
   const host = options.host ?? SERVER_DEFAULTS.host;
-  await app.listen({ port: options.port ?? SERVER_DEFAULTS.port, host });
+  const ownHub = options.feeds ? await FeedHub.open({ mqttHost: host, ...options.feeds }) : undefined;
+  const hub = options.hub ?? ownHub;
+  let app: FastifyInstance;
+  try {
+    app = await createServer({ ...options, ...(hub ? { hub } : {}) });
+    await app.listen({ port: options.port ?? SERVER_DEFAULTS.port, host });
+  } catch (error) {
+    await ownHub?.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? SERVER_DEFAULTS.port);
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  return { url: `http://${shownHost}:${port}`, port, app, close: () => app.close() };
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    app,
+    ...(hub ? { hub } : {}),
+    close: async () => {
+      await app.close();
+      await ownHub?.close();
+    },
+  };
 }

@@ -1,0 +1,550 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { FeedEntity } from '../../api/feeds.js';
+import type { ObservationRecord, TrafficFlowRecord, VehiclePositionRecord } from '../model.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+
+/**
+ * The feed store: SQLite in WAL mode through better-sqlite3 (synchronous, so a whole batch is
+ * one uninterrupted transaction on the event loop).
+ *
+ * Durability: `synchronous=FULL` by default. In WAL mode NORMAL already survives a crash of the
+ * process (kill -9): a committed transaction is in the WAL file in the OS page cache. It can lose
+ * the last transactions on power loss or a kernel crash, though, and the hub promises that an
+ * acknowledged observation is durable. FULL fsyncs the WAL on every commit; group commit (many
+ * messages per transaction, see group-commit.ts) makes that one fsync per batch (~0.3 ms here),
+ * so FULL costs little. `--sync normal` trades it for a little throughput.
+ */
+
+export type SyncMode = 'full' | 'normal';
+
+export type EntityTable = 'things' | 'locations' | 'sensors' | 'observed_properties' | 'datastreams';
+
+export interface StoredEntity {
+  id: number;
+  json: Record<string, unknown>;
+  /** datastreams only. */
+  thingId?: number;
+  sensorId?: number;
+  observedPropertyId?: number;
+}
+
+export interface StoredObservation {
+  id: number;
+  datastreamId: number;
+  phenomenonTimeMs: number;
+  phenomenonEndMs: number | null;
+  resultTimeMs: number | null;
+  result: unknown;
+  resultQuality?: unknown;
+  parameters?: Record<string, unknown>;
+}
+
+export type TimeField = 'phenomenonTime' | 'resultTime';
+export type CompareOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq';
+export interface TimeCondition {
+  field: TimeField;
+  op: CompareOp;
+  ms: number;
+}
+
+export interface ObservationQuery {
+  datastreamId?: number;
+  where: TimeCondition[];
+  orderBy: { field: 'id' | TimeField | 'result'; desc: boolean }[];
+  top: number;
+  skip: number;
+}
+
+export interface Batch {
+  observations: ObservationRecord[];
+  flows: TrafficFlowRecord[];
+  vehicles: VehiclePositionRecord[];
+  /** Entity states changed by this batch, persisted with it (latest-state table). */
+  latest: FeedEntity[];
+}
+
+export interface RetentionOptions {
+  /** Raw observations, flows and vehicle positions older than this are deleted. */
+  rawDays: number;
+  /** 1-minute roll-ups older than this are deleted. */
+  rollupDays: number;
+}
+
+export const RETENTION_DEFAULTS: RetentionOptions = { rawDays: 30, rollupDays: 400 };
+
+const SQL_OP: Record<CompareOp, string> = { gt: '>', ge: '>=', lt: '<', le: '<=', eq: '=' };
+const TIME_COLUMN: Record<TimeField, string> = {
+  phenomenonTime: 'phenomenon_time_ms',
+  resultTime: 'result_time_ms',
+};
+
+const MINUTE_MS = 60_000;
+
+export class FeedStore {
+  readonly db: Database.Database;
+  readonly file: string;
+  readonly hubId: string;
+  private readonly stmts;
+
+  constructor(file: string, options: { sync?: SyncMode } = {}) {
+    this.file = file;
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
+    // Readers (history, replay) never block the writer in WAL mode; a bigger cache keeps the
+    // indexes of the hot tail in memory.
+    this.db.pragma('cache_size = -32000');
+    this.db.pragma('foreign_keys = ON');
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`${file}: feed store schema ${version} is newer than this bdtwin (${SCHEMA_VERSION})`);
+    }
+    this.db.exec(SCHEMA_SQL);
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    const db = this.db;
+    this.stmts = {
+      insertObs: db.prepare(
+        `INSERT INTO observations (datastream_id, phenomenon_time_ms, phenomenon_end_ms, result_time_ms,
+           result_num, result_json, extra_json) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      upsertRollup: db.prepare(
+        `INSERT INTO rollup_1m (datastream_id, minute_ms, count, sum, min, max) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (datastream_id, minute_ms) DO UPDATE SET count = count + excluded.count,
+           sum = sum + excluded.sum, min = min(min, excluded.min), max = max(max, excluded.max)`,
+      ),
+      insertFlow: db.prepare(
+        `INSERT INTO traffic_flows (segment_id, time_ms, intensity_veh_h, average_speed_kmh, occupancy,
+           congested, lon_deg, lat_deg) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertVehicle: db.prepare(
+        `INSERT INTO vehicle_positions (vehicle_id, time_ms, lon_deg, lat_deg, bearing_deg, speed_m_s,
+           route_id, trip_id, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      upsertLatest: db.prepare(
+        `INSERT INTO latest (key, layer, seq, json) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET layer = excluded.layer, seq = excluded.seq, json = excluded.json`,
+      ),
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
+      latestObsAt: db.prepare(
+        `SELECT phenomenon_time_ms AS t, result_num AS v FROM observations
+         WHERE datastream_id = ? AND phenomenon_time_ms <= ? AND result_num IS NOT NULL
+         ORDER BY phenomenon_time_ms DESC LIMIT 1`,
+      ),
+      rollupsBetween: db.prepare(
+        `SELECT minute_ms AS m, count AS n, sum AS s FROM rollup_1m
+         WHERE datastream_id = ? AND minute_ms >= ? AND minute_ms <= ?`,
+      ),
+    };
+    let hubId = this.getMeta('hubId');
+    if (!hubId) {
+      hubId = randomUUID();
+      this.setMeta('hubId', hubId);
+    }
+    this.hubId = hubId;
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.stmts.getMeta.get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmts.setMeta.run(key, value);
+  }
+
+  // ---- SensorThings entities ---------------------------------------------------------------
+
+  insertEntity(
+    table: EntityTable,
+    json: Record<string, unknown>,
+    links: { thingId?: number; sensorId?: number; observedPropertyId?: number } = {},
+  ): number {
+    if (table === 'datastreams') {
+      return Number(
+        this.db
+          .prepare(
+            'INSERT INTO datastreams (thing_id, sensor_id, observed_property_id, json) VALUES (?, ?, ?, ?)',
+          )
+          .run(links.thingId, links.sensorId, links.observedPropertyId, JSON.stringify(json)).lastInsertRowid,
+      );
+    }
+    return Number(
+      this.db.prepare(`INSERT INTO ${table} (json) VALUES (?)`).run(JSON.stringify(json)).lastInsertRowid,
+    );
+  }
+
+  linkThingLocation(thingId: number, locationId: number): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO thing_locations (thing_id, location_id) VALUES (?, ?)')
+      .run(thingId, locationId);
+  }
+
+  /** Runs `fn` in one transaction (deep inserts are all or nothing). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  getEntity(table: EntityTable, id: number): StoredEntity | undefined {
+    const row = this.db.prepare(`SELECT * FROM ${table} WHERE id = ?`).get(id) as
+      | Record<string, unknown>
+      | undefined;
+    return row ? toEntity(row) : undefined;
+  }
+
+  /** Entities of a table, optionally only those linked to another entity. */
+  listEntities(
+    table: EntityTable,
+    options: {
+      top: number;
+      skip: number;
+      orderBy: { field: string; desc: boolean }[];
+      linkedTo?: { table: EntityTable; id: number };
+    },
+  ): { rows: StoredEntity[]; count: number } {
+    let where = '';
+    const params: unknown[] = [];
+    const link = options.linkedTo;
+    if (link) {
+      if (table === 'datastreams' && link.table === 'things') where = 'WHERE thing_id = ?';
+      else if (table === 'locations' && link.table === 'things')
+        where = 'WHERE id IN (SELECT location_id FROM thing_locations WHERE thing_id = ?)';
+      else if (table === 'things' && link.table === 'locations')
+        where = 'WHERE id IN (SELECT thing_id FROM thing_locations WHERE location_id = ?)';
+      else if (table === 'datastreams' && link.table === 'sensors') where = 'WHERE sensor_id = ?';
+      else if (table === 'datastreams' && link.table === 'observed_properties')
+        where = 'WHERE observed_property_id = ?';
+      else throw new Error(`no link from ${link.table} to ${table}`);
+      params.push(link.id);
+    }
+    const order = options.orderBy.length
+      ? options.orderBy
+          .map((o) =>
+            o.field === 'id'
+              ? `id ${o.desc ? 'DESC' : 'ASC'}`
+              : `json_extract(json, '$.${o.field.replace(/[^A-Za-z0-9_]/g, '')}') ${o.desc ? 'DESC' : 'ASC'}`,
+          )
+          .join(', ')
+      : 'id ASC';
+    const rows = this.db
+      .prepare(`SELECT * FROM ${table} ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(...params, options.top, options.skip) as Record<string, unknown>[];
+    const count = (
+      this.db.prepare(`SELECT count(*) AS n FROM ${table} ${where}`).get(...params) as { n: number }
+    ).n;
+    return { rows: rows.map(toEntity), count };
+  }
+
+  allDatastreams(): StoredEntity[] {
+    return (this.db.prepare('SELECT * FROM datastreams').all() as Record<string, unknown>[]).map(toEntity);
+  }
+
+  // ---- The write path ------------------------------------------------------------------------
+
+  /**
+   * Writes one batch in one transaction: observations with their roll-ups, traffic flows,
+   * vehicle positions and the entity states they changed. Returns the observations' ids.
+   * Throws (and writes nothing) if anything fails: the caller must then not acknowledge.
+   */
+  writeBatch(batch: Batch): number[] {
+    return this.db.transaction(() => {
+      const ids: number[] = [];
+      const rollups = new Map<
+        string,
+        { ds: number; m: number; n: number; s: number; lo: number; hi: number }
+      >();
+      for (const o of batch.observations) {
+        const extra =
+          o.resultQuality !== undefined || o.parameters !== undefined
+            ? JSON.stringify({ resultQuality: o.resultQuality, parameters: o.parameters })
+            : null;
+        const info = this.stmts.insertObs.run(
+          o.datastreamId,
+          o.phenomenonTimeMs,
+          o.phenomenonEndMs ?? null,
+          o.resultTimeMs ?? null,
+          o.resultNum ?? null,
+          o.resultNum === undefined ? JSON.stringify(o.result) : null,
+          extra,
+        );
+        ids.push(Number(info.lastInsertRowid));
+        if (o.resultNum !== undefined) {
+          const m = Math.floor(o.phenomenonTimeMs / MINUTE_MS) * MINUTE_MS;
+          const key = `${o.datastreamId}:${m}`;
+          const r = rollups.get(key);
+          if (r) {
+            r.n++;
+            r.s += o.resultNum;
+            r.lo = Math.min(r.lo, o.resultNum);
+            r.hi = Math.max(r.hi, o.resultNum);
+          } else {
+            rollups.set(key, {
+              ds: o.datastreamId,
+              m,
+              n: 1,
+              s: o.resultNum,
+              lo: o.resultNum,
+              hi: o.resultNum,
+            });
+          }
+        }
+      }
+      for (const r of rollups.values()) this.stmts.upsertRollup.run(r.ds, r.m, r.n, r.s, r.lo, r.hi);
+      for (const f of batch.flows) {
+        this.stmts.insertFlow.run(
+          f.segmentId,
+          f.timeMs,
+          f.intensityVehH ?? null,
+          f.averageSpeedKmh ?? null,
+          f.occupancy ?? null,
+          f.congested === undefined ? null : f.congested ? 1 : 0,
+          f.lonDeg ?? null,
+          f.latDeg ?? null,
+        );
+      }
+      for (const v of batch.vehicles) {
+        this.stmts.insertVehicle.run(
+          v.vehicleId,
+          v.timeMs,
+          v.lonDeg,
+          v.latDeg,
+          v.bearingDeg ?? null,
+          v.speedMS ?? null,
+          v.routeId ?? null,
+          v.tripId ?? null,
+          v.label ?? null,
+        );
+      }
+      for (const e of batch.latest) this.stmts.upsertLatest.run(e.key, e.layer, e.seq, JSON.stringify(e));
+      return ids;
+    })();
+  }
+
+  // ---- Reads ---------------------------------------------------------------------------------
+
+  getObservation(id: number): StoredObservation | undefined {
+    const row = this.db.prepare('SELECT * FROM observations WHERE id = ?').get(id) as ObsRow | undefined;
+    return row ? toObservation(row) : undefined;
+  }
+
+  listObservations(q: ObservationQuery): { rows: StoredObservation[]; count: number } {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (q.datastreamId !== undefined) {
+      clauses.push('datastream_id = ?');
+      params.push(q.datastreamId);
+    }
+    for (const c of q.where) {
+      clauses.push(`${TIME_COLUMN[c.field]} ${SQL_OP[c.op]} ?`);
+      params.push(c.ms);
+    }
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const column = (f: string) =>
+      f === 'id' ? 'id' : f === 'result' ? 'result_num' : TIME_COLUMN[f as TimeField];
+    const order = q.orderBy.length
+      ? q.orderBy.map((o) => `${column(o.field)} ${o.desc ? 'DESC' : 'ASC'}`).join(', ')
+      : 'id ASC';
+    const rows = this.db
+      .prepare(`SELECT * FROM observations ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(...params, q.top, q.skip) as ObsRow[];
+    const count = (
+      this.db.prepare(`SELECT count(*) AS n FROM observations ${where}`).get(...params) as { n: number }
+    ).n;
+    return { rows: rows.map(toObservation), count };
+  }
+
+  countObservations(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM observations').get() as { n: number }).n;
+  }
+
+  countRows(table: 'traffic_flows' | 'vehicle_positions'): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  }
+
+  /** Raw points or 1-minute roll-ups of one datastream in [fromMs, toMs], oldest first. */
+  history(
+    datastreamId: number,
+    fromMs: number,
+    toMs: number,
+    resolution: 'raw' | '1m',
+    limit: number,
+  ): { timeMs: number; value: number; min?: number; max?: number; count?: number }[] {
+    if (resolution === 'raw') {
+      return (
+        this.db
+          .prepare(
+            `SELECT phenomenon_time_ms AS t, result_num AS v FROM observations
+             WHERE datastream_id = ? AND phenomenon_time_ms >= ? AND phenomenon_time_ms <= ? AND result_num IS NOT NULL
+             ORDER BY phenomenon_time_ms LIMIT ?`,
+          )
+          .all(datastreamId, fromMs, toMs, limit) as { t: number; v: number }[]
+      ).map((r) => ({ timeMs: r.t, value: r.v }));
+    }
+    return (
+      this.db
+        .prepare(
+          `SELECT minute_ms AS t, count AS n, sum AS s, min AS lo, max AS hi FROM rollup_1m
+           WHERE datastream_id = ? AND minute_ms >= ? AND minute_ms <= ? ORDER BY minute_ms LIMIT ?`,
+        )
+        .all(datastreamId, Math.floor(fromMs / MINUTE_MS) * MINUTE_MS, toMs, limit) as {
+        t: number;
+        n: number;
+        s: number;
+        lo: number;
+        hi: number;
+      }[]
+    ).map((r) => ({ timeMs: r.t, value: r.s / r.n, min: r.lo, max: r.hi, count: r.n }));
+  }
+
+  /** The newest numeric observation of a datastream at or before `atMs`. */
+  latestObservationAt(datastreamId: number, atMs: number): { timeMs: number; value: number } | undefined {
+    const r = this.stmts.latestObsAt.get(datastreamId, atMs) as { t: number; v: number } | undefined;
+    return r ? { timeMs: r.t, value: r.v } : undefined;
+  }
+
+  /** Roll-up sums and counts of a datastream per minute in [fromMs, toMs]. */
+  rollupsBetween(
+    datastreamId: number,
+    fromMs: number,
+    toMs: number,
+  ): { minuteMs: number; count: number; sum: number }[] {
+    return (
+      this.stmts.rollupsBetween.all(datastreamId, fromMs, toMs) as { m: number; n: number; s: number }[]
+    ).map((r) => ({ minuteMs: r.m, count: r.n, sum: r.s }));
+  }
+
+  /** The newest flow per segment in (sinceMs, atMs]. */
+  trafficAt(atMs: number, sinceMs: number): TrafficFlowRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT f.* FROM traffic_flows f JOIN (
+           SELECT segment_id, max(time_ms) AS t FROM traffic_flows WHERE time_ms > ? AND time_ms <= ? GROUP BY segment_id
+         ) last ON f.segment_id = last.segment_id AND f.time_ms = last.t`,
+      )
+      .all(sinceMs, atMs) as Record<string, number | string | null>[];
+    return rows.map((r) => ({
+      segmentId: String(r.segment_id),
+      timeMs: Number(r.time_ms),
+      intensityVehH: numOrUndefined(r.intensity_veh_h),
+      averageSpeedKmh: numOrUndefined(r.average_speed_kmh),
+      occupancy: numOrUndefined(r.occupancy),
+      congested: r.congested === null ? undefined : r.congested === 1,
+      lonDeg: numOrUndefined(r.lon_deg),
+      latDeg: numOrUndefined(r.lat_deg),
+    }));
+  }
+
+  /** The newest position per vehicle in (sinceMs, atMs]. */
+  vehiclesAt(atMs: number, sinceMs: number): VehiclePositionRecord[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM vehicle_positions WHERE time_ms > ? AND time_ms <= ? ORDER BY time_ms`)
+      .all(sinceMs, atMs) as Record<string, number | string | null>[];
+    const last = new Map<string, VehiclePositionRecord>();
+    for (const r of rows) {
+      last.set(String(r.vehicle_id), {
+        vehicleId: String(r.vehicle_id),
+        timeMs: Number(r.time_ms),
+        lonDeg: Number(r.lon_deg),
+        latDeg: Number(r.lat_deg),
+        bearingDeg: numOrUndefined(r.bearing_deg),
+        speedMS: numOrUndefined(r.speed_m_s),
+        routeId: strOrUndefined(r.route_id),
+        tripId: strOrUndefined(r.trip_id),
+        label: strOrUndefined(r.label),
+      });
+    }
+    return [...last.values()];
+  }
+
+  /** Every entity state last pushed, for the snapshot after a restart. */
+  latestEntities(): FeedEntity[] {
+    return (this.db.prepare('SELECT json FROM latest ORDER BY seq').all() as { json: string }[]).map(
+      (r) => JSON.parse(r.json) as FeedEntity,
+    );
+  }
+
+  /**
+   * Deletes raw rows and roll-ups past their retention, at most `chunk` rows per table per
+   * call, so a long backlog never stalls ingest (call it again until it returns 0).
+   */
+  applyRetention(nowMs: number, options: RetentionOptions = RETENTION_DEFAULTS, chunk = 20_000): number {
+    const rawBefore = nowMs - options.rawDays * 86_400_000;
+    const rollupBefore = nowMs - options.rollupDays * 86_400_000;
+    let deleted = 0;
+    this.db.transaction(() => {
+      for (const [table, column] of [
+        ['observations', 'phenomenon_time_ms'],
+        ['traffic_flows', 'time_ms'],
+        ['vehicle_positions', 'time_ms'],
+      ] as const) {
+        deleted += this.db
+          .prepare(
+            `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${column} < ? ORDER BY ${column} LIMIT ?)`,
+          )
+          .run(rawBefore, chunk).changes;
+      }
+      deleted += this.db
+        .prepare(
+          `DELETE FROM rollup_1m WHERE (datastream_id, minute_ms) IN
+             (SELECT datastream_id, minute_ms FROM rollup_1m WHERE minute_ms < ? LIMIT ?)`,
+        )
+        .run(rollupBefore, chunk).changes;
+    })();
+    return deleted;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface ObsRow {
+  id: number;
+  datastream_id: number;
+  phenomenon_time_ms: number;
+  phenomenon_end_ms: number | null;
+  result_time_ms: number | null;
+  result_num: number | null;
+  result_json: string | null;
+  extra_json: string | null;
+}
+
+function toObservation(r: ObsRow): StoredObservation {
+  const extra = r.extra_json
+    ? (JSON.parse(r.extra_json) as { resultQuality?: unknown; parameters?: Record<string, unknown> })
+    : {};
+  return {
+    id: r.id,
+    datastreamId: r.datastream_id,
+    phenomenonTimeMs: r.phenomenon_time_ms,
+    phenomenonEndMs: r.phenomenon_end_ms,
+    resultTimeMs: r.result_time_ms,
+    result: r.result_num ?? (r.result_json === null ? null : JSON.parse(r.result_json)),
+    ...(extra.resultQuality !== undefined ? { resultQuality: extra.resultQuality } : {}),
+    ...(extra.parameters !== undefined ? { parameters: extra.parameters } : {}),
+  };
+}
+
+function toEntity(row: Record<string, unknown>): StoredEntity {
+  const e: StoredEntity = {
+    id: Number(row.id),
+    json: JSON.parse(String(row.json)) as Record<string, unknown>,
+  };
+  if (row.thing_id !== undefined) e.thingId = Number(row.thing_id);
+  if (row.sensor_id !== undefined) e.sensorId = Number(row.sensor_id);
+  if (row.observed_property_id !== undefined) e.observedPropertyId = Number(row.observed_property_id);
+  return e;
+}
+
+function numOrUndefined(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : undefined;
+}
+
+function strOrUndefined(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
