@@ -5,3 +5,4 @@ export * from './buildings.js';
 export * from './feeds.js';
 export * from './landuse.js';
 export * from './layers.js';
+export * from './planning.js';

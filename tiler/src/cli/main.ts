@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { planCommand } from './plan-command.js';
 import { serveCommand } from './serve-command.js';
 import { gtfsCommand, simulateCommand } from './simulate-command.js';
 import { terrainCommand } from './terrain-command.js';
@@ -11,6 +12,7 @@ export const USAGE = `bdtwin — Bình Dương digital twin tools
 Usage:
   bdtwin tile <input.geojson...> --out <dir> [options]   footprints → 3D Tiles 1.1
   bdtwin terrain <dem...> --out <dir> [options]           DEMs → quantized-mesh terrain
+  bdtwin plan <manifest.plan.json> --out <dir> [options]  planning scenarios: envelopes, metrics, sun hours
   bdtwin serve [--port 8080] [--data <dir>] [--web <dir>]  serve viewer, tiles, /api/layers and the feed hub
   bdtwin simulate [--url http://localhost:8080] [--mqtt mqtt://localhost:1883]   simulated sensors, traffic, buses
   bdtwin gtfs --out <dir>                                  GTFS static feed of the Kaze buses
@@ -24,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
       return tileCommand(rest);
     case 'terrain':
       return terrainCommand(rest);
+    case 'plan':
+      return planCommand(rest);
     case 'serve':
       return serveCommand(rest);
     case 'simulate':

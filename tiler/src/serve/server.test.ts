@@ -147,3 +147,18 @@ describe('bdtwin serve with a layers.json manifest', () => {
     expect((await fetch(`${s.url}/api/layers`)).status).toBe(200);
   });
 });
+
+describe('security headers', () => {
+  it('sends a Content-Security-Policy that keeps everything on this origin, and no HSTS on plain HTTP', async () => {
+    const res = await get('/');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/default-src 'self'/);
+    expect(csp).toMatch(/object-src 'none'/);
+    expect(csp).toMatch(/worker-src 'self' blob:/);
+    expect(csp).not.toMatch(/https?:\/\//); // no third-party origin anywhere
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('strict-transport-security')).toBeNull();
+    // Other origins' viewers may still fetch tiles.
+    expect((await get('/api/layers')).headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+  });
+});

@@ -2,10 +2,12 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import compress from '@fastify/compress';
 import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { FeedHub, type FeedHubOptions } from '../feeds/hub.js';
 import { registerFeedRoutes } from '../feeds/routes.js';
+import { registerScenarioRoutes } from '../planning/routes.js';
 import { DATA_URL_PREFIX, discoverLayers } from './layers.js';
 
 /**
@@ -67,6 +69,33 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const webDir = path.resolve(options.webDir);
   const app = Fastify({ logger: options.logger ?? false });
   await app.register(cors, { origin: '*' });
+  await app.register(helmet, {
+    // A policy that still lets CesiumJS run: its web workers are same-origin scripts (some
+    // created from blob: URLs), its decoders are WebAssembly, its widgets set inline styles,
+    // and imagery/textures may be data: or blob: URLs. Nothing may come from another origin.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // 'unsafe-eval': Cesium's widgets bind their templates with Knockout, which compiles
+        // bindings with new Function(). Scripts still come only from this origin.
+        scriptSrc: ["'self'", "'unsafe-eval'", "'wasm-unsafe-eval'"],
+        workerSrc: ["'self'", 'blob:'],
+        childSrc: ["'self'", 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'", 'data:', 'blob:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // Tiles and GeoJSON are fetched by other origins' viewers too (CORS above).
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    crossOriginEmbedderPolicy: false,
+    // Served over plain HTTP on a LAN: HSTS would lock browsers out of http://.
+    strictTransportSecurity: false,
+  });
   await app.register(compress, {
     // glb and quantized-mesh compress 2–4×; JSON and GeoJSON much more.
     customTypes: /^(text\/|application\/(json|geo\+json|javascript|vnd\.quantized-mesh)|model\/gltf)/,
@@ -79,6 +108,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     reply.header('Cache-Control', 'no-cache');
     return discoverLayers(dataDir);
   });
+  await registerScenarioRoutes(app, { dataDir });
 
   await app.register(fastifyStatic, {
     root: dataDir,

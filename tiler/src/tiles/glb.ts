@@ -5,7 +5,12 @@ import { BUILDING_CLASS } from '../api/buildings.js';
 import { extrudeRingsTo, localRings, type MeshSink, meshSize } from '../buildings/extrude.js';
 import type { Footprint } from '../buildings/footprint.js';
 import { type EnuFrame, enuToEcefMatrix } from '../geo/ellipsoid.js';
-import { EXTMeshFeatures, EXTStructuralMetadata, type MetadataSchema } from './gltf-metadata.js';
+import {
+  EXTMeshFeatures,
+  EXTStructuralMetadata,
+  type MetadataProperty,
+  type MetadataSchema,
+} from './gltf-metadata.js';
 
 /**
  * One tile's content: the buildings' meshes merged into a single glTF primitive (one draw call),
@@ -44,6 +49,28 @@ export interface GlbOptions {
 }
 
 export const GLB_DEFAULTS: GlbOptions = { compression: 'meshopt' };
+
+/**
+ * Content other than buildings (planning envelopes…) meshed the same way but with its own
+ * metadata class and material. Omitted: the building table and the opaque grey material.
+ */
+export interface GlbContent {
+  /** One row per feature, in input order; `class` must be a class of `schema`. */
+  table?: {
+    schema: MetadataSchema;
+    class: string;
+    name: string;
+    properties: Record<string, MetadataProperty>;
+  };
+  material?: {
+    name: string;
+    /** Linear RGBA; alpha < 1 with `alphaMode: 'BLEND'` draws the content translucent. */
+    baseColorFactor: [number, number, number, number];
+    alphaMode?: 'OPAQUE' | 'BLEND';
+    /** Walls seen from inside too (a translucent volume the camera may enter). */
+    doubleSided?: boolean;
+  };
+}
 
 /** What the glb writer needs of a building. */
 export type GlbBuilding = Pick<Footprint, 'properties' | 'polygons' | 'baseM' | 'heightM' | 'bbox'> &
@@ -118,6 +145,7 @@ export async function writeTileGlb(
   frame: EnuFrame,
   centre: [east: number, north: number, up: number],
   options: GlbOptions = GLB_DEFAULTS,
+  content?: GlbContent,
 ): Promise<Uint8Array> {
   let maxVertices = 0;
   let maxIndices = 0;
@@ -156,11 +184,13 @@ export async function writeTileGlb(
   const meshFeatures = doc.createExtension(EXTMeshFeatures);
   const metadata = doc.createExtension(EXTStructuralMetadata);
   const material = doc
-    .createMaterial('building')
+    .createMaterial(content?.material?.name ?? 'building')
     // Light neutral grey: the viewer's style colour multiplies it, so the palette stays true.
-    .setBaseColorFactor([0.92, 0.92, 0.9, 1])
+    .setBaseColorFactor(content?.material?.baseColorFactor ?? [0.92, 0.92, 0.9, 1])
     .setMetallicFactor(0)
     .setRoughnessFactor(0.9);
+  if (content?.material?.alphaMode) material.setAlphaMode(content.material.alphaMode);
+  if (content?.material?.doubleSided) material.setDoubleSided(true);
   const node = doc.createNode('tile');
   let positionAccessor: Accessor;
   if (options.compression === 'meshopt') {
@@ -187,23 +217,34 @@ export async function writeTileGlb(
   doc.createScene().addChild(node);
 
   const count = buildings.length;
-  const table = metadata.setSchema(BUILDING_SCHEMA).addPropertyTable({
-    name: 'buildings',
-    class: BUILDING_CLASS,
-    count,
-    properties: {
-      id: { type: 'STRING', values: buildings.map((b) => b.properties.id) },
-      name: { type: 'STRING', values: buildings.map((b) => b.properties.name) },
-      height: { type: 'SCALAR', componentType: 'FLOAT32', values: buildings.map((b) => b.properties.height) },
-      storeys: {
-        type: 'SCALAR',
-        componentType: 'UINT16',
-        values: buildings.map((b) => b.properties.storeys),
-      },
-      use: { type: 'STRING', values: buildings.map((b) => b.properties.use) },
-      ward: { type: 'STRING', values: buildings.map((b) => b.properties.ward) },
-    },
-  });
+  const table = content?.table
+    ? metadata.setSchema(content.table.schema).addPropertyTable({
+        name: content.table.name,
+        class: content.table.class,
+        count,
+        properties: content.table.properties,
+      })
+    : metadata.setSchema(BUILDING_SCHEMA).addPropertyTable({
+        name: 'buildings',
+        class: BUILDING_CLASS,
+        count,
+        properties: {
+          id: { type: 'STRING', values: buildings.map((b) => b.properties.id) },
+          name: { type: 'STRING', values: buildings.map((b) => b.properties.name) },
+          height: {
+            type: 'SCALAR',
+            componentType: 'FLOAT32',
+            values: buildings.map((b) => b.properties.height),
+          },
+          storeys: {
+            type: 'SCALAR',
+            componentType: 'UINT16',
+            values: buildings.map((b) => b.properties.storeys),
+          },
+          use: { type: 'STRING', values: buildings.map((b) => b.properties.use) },
+          ward: { type: 'STRING', values: buildings.map((b) => b.properties.ward) },
+        },
+      });
   meshFeatures.setFeatureIds(prim, [{ featureCount: count, attribute: 0, propertyTable: table }]);
   doc.getRoot().getAsset().generator = 'bdtwin tiler';
   const io = new NodeIO().registerExtensions([EXTMeshFeatures, EXTStructuralMetadata]);

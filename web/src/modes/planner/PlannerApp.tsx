@@ -1,0 +1,396 @@
+import './planner.css';
+import {
+  type PointerEvent as ReactPointerEvent,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import type { ScenarioInfo } from '../../../../tiler/src/api/planning.js';
+import { formatNumber, t } from '../../i18n';
+import { fetchScenarios, loadScenario } from './data';
+import { meanSunHours } from './heatmap';
+import { MetricsTable } from './MetricsTable';
+import { ParcelPanel } from './ParcelPanel';
+import { PlannerLegend } from './PlannerLegend';
+import {
+  type CompareMode,
+  type Picked,
+  PlannerScene,
+  type ScenarioData,
+  type SunOverlay,
+} from './plannerScene';
+import type { EnvelopeStyleMode } from './styles';
+import { installPlannerHooks } from './testHooks';
+
+/**
+ * Planner mode (`/planner`): pick scenarios A and B, compare them by swipe or in synced views,
+ * read A/B/Δ metrics, click a parcel for its limits, and look at sun and shadow.
+ */
+export function PlannerApp() {
+  const leftRef = useRef<HTMLDivElement>(null);
+  const rightRef = useRef<HTMLDivElement>(null);
+  const viewsRef = useRef<HTMLDivElement>(null);
+  const sceneRef = useRef<PlannerScene | null>(null);
+  const [scenarios, setScenarios] = useState<ScenarioInfo[] | null>(null);
+  const [ids, setIds] = useState<[string, string] | null>(null);
+  const [data, setData] = useState<[ScenarioData, ScenarioData] | null>(null);
+  const [mode, setMode] = useState<CompareMode>('swipe');
+  const [split, setSplit] = useState(0.5);
+  const [envelopeMode, setEnvelopeMode] = useState<EnvelopeStyleMode>('violations');
+  const [visible, setVisible] = useState({ envelopes: true, buildings: true });
+  const [sun, setSun] = useState({ date: '2025-12-21', hour: 15, shadows: false });
+  const [overlay, setOverlay] = useState<SunOverlay>('off');
+  const [picked, setPicked] = useState<Picked | null>(null);
+  const [errors, setErrors] = useState<string[]>([]);
+  const state = useRef({
+    scenarios: null as [string, string] | null,
+    picked: null as Picked | null,
+    errors: [] as string[],
+  });
+  state.current = { scenarios: ids, picked, errors };
+
+  const addError = useCallback((message: string) => {
+    console.error(`[planner] ${message}`);
+    setErrors((e) => [...e, message]);
+  }, []);
+
+  // The Cesium side lives as long as the page.
+  useEffect(() => {
+    if (!leftRef.current || !rightRef.current) return;
+    const scene = new PlannerScene(leftRef.current, rightRef.current, {
+      onPick: setPicked,
+      onError: addError,
+    });
+    sceneRef.current = scene;
+    const uninstall = installPlannerHooks(scene, () => state.current);
+    return () => {
+      uninstall();
+      scene.destroy();
+      sceneRef.current = null;
+    };
+  }, [addError]);
+
+  useEffect(() => {
+    const abort = new AbortController();
+    fetchScenarios(abort.signal)
+      .then((list) => {
+        setScenarios(list);
+        const first = list[0];
+        if (first) setIds([first.id, (list[1] ?? first).id]);
+      })
+      .catch((e: unknown) => {
+        if (!abort.signal.aborted)
+          addError(t('planner.error', { message: e instanceof Error ? e.message : String(e) }));
+      });
+    return () => abort.abort();
+  }, [addError]);
+
+  useEffect(() => {
+    if (!ids || !scenarios) return;
+    const [a, b] = ids.map((id) => scenarios.find((s) => s.id === id)!);
+    let live = true;
+    Promise.all([loadScenario(a!), loadScenario(b!)])
+      .then(async (pair) => {
+        if (!live) return;
+        setData(pair);
+        setPicked(null);
+        await sceneRef.current?.setScenarios(pair[0], pair[1]);
+      })
+      .catch((e: unknown) =>
+        addError(t('planner.error', { message: e instanceof Error ? e.message : String(e) })),
+      );
+    return () => {
+      live = false;
+    };
+  }, [ids, scenarios, addError]);
+
+  useEffect(() => {
+    void sceneRef.current?.setMode(mode);
+  }, [mode]);
+  // One viewer has one shadow map: under the swipe, B's towers would cast shadows onto A's half.
+  // Shadows therefore go with the synced views, each viewer casting its own scenario's.
+  const setShadows = (on: boolean) => {
+    setSun({ ...sun, shadows: on });
+    if (on && mode === 'swipe') setMode('sideBySide');
+  };
+  const changeMode = (m: CompareMode) => {
+    setMode(m);
+    if (m === 'swipe' && sun.shadows) setSun({ ...sun, shadows: false });
+  };
+  useEffect(() => {
+    sceneRef.current?.setEnvelopeStyle(envelopeMode);
+  }, [envelopeMode]);
+  useEffect(() => {
+    sceneRef.current?.setLayerVisible('envelopes', visible.envelopes);
+    sceneRef.current?.setLayerVisible('buildings', visible.buildings);
+  }, [visible]);
+  useEffect(() => {
+    sceneRef.current?.setSun(sun);
+  }, [sun]);
+  useEffect(() => {
+    void sceneRef.current?.setSunOverlay(overlay);
+  }, [overlay]);
+
+  // The swipe divider: dragged with the pointer, or moved with the arrow keys.
+  const dragDivider = (e: ReactPointerEvent<HTMLDivElement>) => {
+    const box = viewsRef.current?.getBoundingClientRect();
+    if (!box) return;
+    const el = e.currentTarget;
+    el.setPointerCapture(e.pointerId);
+    const move = (ev: PointerEvent) => {
+      const f = Math.min(0.98, Math.max(0.02, (ev.clientX - box.left) / box.width));
+      setSplit(f);
+      sceneRef.current?.setSplit(f);
+    };
+    const up = () => {
+      el.removeEventListener('pointermove', move);
+      el.removeEventListener('pointerup', up);
+    };
+    el.addEventListener('pointermove', move);
+    el.addEventListener('pointerup', up);
+  };
+  const nudge = (delta: number) => {
+    const f = Math.min(0.98, Math.max(0.02, split + delta));
+    setSplit(f);
+    sceneRef.current?.setSplit(f);
+  };
+
+  const sunSummary = useMemo(() => {
+    const [a, b] = data ?? [];
+    if (!a?.sunHours || !b?.sunHours) return null;
+    return t('planner.sun.summary', {
+      a: formatNumber(meanSunHours(a.sunHours, b.sunHours)),
+      b: formatNumber(meanSunHours(b.sunHours, a.sunHours)),
+      cells: formatNumber(a.sunHours.cols * a.sunHours.rows, 0),
+      spacing: formatNumber(a.sunHours.spacingM),
+      sunrise: a.sunHours.sunrise,
+      sunset: a.sunHours.sunset,
+    });
+  }, [data]);
+  const hourText = `${String(Math.floor(sun.hour)).padStart(2, '0')}:${String(Math.round((sun.hour % 1) * 60)).padStart(2, '0')}`;
+
+  return (
+    <div className={`planner mode-${mode}`}>
+      <div className="planner-views" ref={viewsRef}>
+        <div className="planner-view left" ref={leftRef} data-testid="view-a" />
+        <div className="planner-view right" ref={rightRef} data-testid="view-b" />
+        {mode === 'swipe' && (
+          <div
+            className="planner-divider"
+            style={{ left: `${split * 100}%` }}
+            role="slider"
+            tabIndex={0}
+            aria-label={t('planner.divider')}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={Math.round(split * 100)}
+            data-testid="divider"
+            onPointerDown={dragDivider}
+            onKeyDown={(e) => {
+              if (e.key === 'ArrowLeft') nudge(-0.02);
+              if (e.key === 'ArrowRight') nudge(0.02);
+            }}
+          >
+            <span className="handle">⟷</span>
+          </div>
+        )}
+        {data && (
+          <>
+            <div className="side-tag a" title={data[0].info.description}>
+              A · {data[0].info.title}
+            </div>
+            <div className="side-tag b" title={data[1].info.description}>
+              B · {data[1].info.title}
+            </div>
+          </>
+        )}
+      </div>
+
+      <header className="panel planner-bar">
+        <h1>{t('planner.title')}</h1>
+        {scenarios && ids && (
+          <>
+            {(['A', 'B'] as const).map((side, i) => (
+              <label key={side}>
+                {t(side === 'A' ? 'planner.scenarioA' : 'planner.scenarioB')}{' '}
+                <select
+                  value={ids[i]}
+                  data-testid={`scenario-${side.toLowerCase()}`}
+                  onChange={(e) => setIds(i === 0 ? [e.target.value, ids[1]] : [ids[0], e.target.value])}
+                >
+                  {scenarios.map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.title}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ))}
+            <fieldset className="compare-mode">
+              <legend>{t('planner.compare')}</legend>
+              {(['swipe', 'sideBySide'] as const).map((m) => (
+                <label key={m}>
+                  <input
+                    type="radio"
+                    name="compare"
+                    value={m}
+                    checked={mode === m}
+                    onChange={() => changeMode(m)}
+                  />
+                  {t(m === 'swipe' ? 'planner.compare.swipe' : 'planner.compare.sideBySide')}
+                </label>
+              ))}
+            </fieldset>
+          </>
+        )}
+        {!scenarios && !errors.length && <span>{t('planner.loading')}</span>}
+        {scenarios?.length === 0 && <span>{t('planner.noScenarios')}</span>}
+      </header>
+
+      <aside className="panel planner-side">
+        <fieldset>
+          <legend>{t('planner.layers')}</legend>
+          {(['envelopes', 'buildings'] as const).map((k) => (
+            <label key={k}>
+              <input
+                type="checkbox"
+                checked={visible[k]}
+                onChange={(e) => setVisible({ ...visible, [k]: e.target.checked })}
+              />
+              {t(k === 'envelopes' ? 'planner.layer.envelopes' : 'planner.layer.buildings')}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>{t('planner.style')}</legend>
+          {(['violations', 'landUse'] as const).map((m) => (
+            <label key={m}>
+              <input
+                type="radio"
+                name="envelope-style"
+                checked={envelopeMode === m}
+                onChange={() => setEnvelopeMode(m)}
+              />
+              {t(m === 'violations' ? 'planner.style.violations' : 'planner.style.landUse')}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset className="sun">
+          <legend>{t('planner.sun')}</legend>
+          <label>
+            {t('planner.sun.date')}{' '}
+            <input
+              type="date"
+              value={sun.date}
+              data-testid="sun-date"
+              onChange={(e) => e.target.value && setSun({ ...sun, date: e.target.value })}
+            />
+          </label>
+          <label className="hour">
+            {t('planner.sun.hour', { time: hourText })}
+            <input
+              type="range"
+              min={5.5}
+              max={18.5}
+              step={0.25}
+              value={sun.hour}
+              data-testid="sun-hour"
+              onChange={(e) => setSun({ ...sun, hour: Number(e.target.value) })}
+            />
+          </label>
+          <label>
+            <input
+              type="checkbox"
+              checked={sun.shadows}
+              data-testid="sun-shadows"
+              onChange={(e) => setShadows(e.target.checked)}
+            />
+            {t('planner.sun.shadows')}
+          </label>
+          {sun.shadows && <p className="note">{t('planner.sun.shadowsNote')}</p>}
+          <div className="sun-hours" role="radiogroup" aria-label={t('planner.sun.hours')}>
+            <span>{t('planner.sun.hours')}:</span>
+            {(['off', 'each', 'delta'] as const).map((o) => (
+              <label key={o}>
+                <input
+                  type="radio"
+                  name="sun-overlay"
+                  value={o}
+                  checked={overlay === o}
+                  data-testid={`sun-overlay-${o}`}
+                  onChange={() => setOverlay(o)}
+                />
+                {t(
+                  o === 'off'
+                    ? 'planner.sun.hours.off'
+                    : o === 'each'
+                      ? 'planner.sun.hours.each'
+                      : 'planner.sun.hours.delta',
+                )}
+              </label>
+            ))}
+          </div>
+          {data &&
+            (sunSummary ? (
+              <p className="note">{sunSummary}</p>
+            ) : (
+              <p className="note">{t('planner.sun.none')}</p>
+            ))}
+        </fieldset>
+      </aside>
+      <PlannerLegend
+        envelopeMode={envelopeMode}
+        showEnvelopes={visible.envelopes}
+        showBuildings={visible.buildings}
+        overlay={overlay}
+        sunDate={data?.[0].sunHours?.date ?? sun.date}
+      />
+
+      {data && (
+        <MetricsTable
+          a={data[0].metrics}
+          b={data[1].metrics}
+          onSelectParcel={(id) => setPicked({ kind: 'parcel', side: 'B', parcelId: id })}
+        />
+      )}
+      {data && picked?.kind === 'parcel' && (
+        <ParcelPanel
+          parcelId={picked.parcelId}
+          a={data[0].metrics}
+          b={data[1].metrics}
+          onClose={() => setPicked(null)}
+        />
+      )}
+      {picked?.kind === 'building' && (
+        <section className="panel planner-parcel" data-testid="building-panel">
+          <header>
+            <h2>{t('planner.building.title', { id: picked.id })}</h2>
+            <button
+              type="button"
+              className="close"
+              onClick={() => setPicked(null)}
+              aria-label={t('panel.close')}
+            >
+              ×
+            </button>
+          </header>
+          <p>
+            {picked.side} · {t('panel.height')}: {formatNumber(picked.heightM)} m · {t('panel.storeys')}:{' '}
+            {picked.storeys} · {t('panel.use')}: {picked.use}
+          </p>
+        </section>
+      )}
+      {errors.length > 0 && (
+        <footer className="panel status-bar" role="status">
+          {errors.map((e) => (
+            <span key={e} className="error">
+              {e}
+            </span>
+          ))}
+        </footer>
+      )}
+    </div>
+  );
+}
