@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Tiles3DLoader } from '@loaders.gl/3d-tiles';
 import { parse } from '@loaders.gl/core';
@@ -36,6 +36,14 @@ describe('demo city tileset', () => {
 
   it('has every glb pass glTF-Validator with 0 errors, and sound bounding volumes', async () => {
     const check = await checkTileset(path.join(dataDir, 'buildings/tileset.json'));
+    // Per-tile budgets keep every tile well under 500 KB (tippecanoe's default ceiling).
+    const glbSizes = await Promise.all(
+      (await readdir(path.join(dataDir, 'buildings/tiles'), { recursive: true }))
+        .map(String)
+        .filter((f) => f.endsWith('.glb'))
+        .map(async (f) => (await stat(path.join(dataDir, 'buildings/tiles', f))).size),
+    );
+    expect(Math.max(...glbSizes)).toBeLessThan(500_000);
     expect(check.problems).toEqual([]);
     // Tens of thousands of buildings for the five wards (see scripts/city/README.md).
     expect(check.leafFeatures).toBeGreaterThan(30_000);

@@ -86,6 +86,8 @@ export interface TileReport {
   rejected: Rejection[];
   tiles: number;
   bytesWritten: number;
+  /** The largest glb written by this run, bytes: checks the per-tile budgets keep tiles small. */
+  largestTileBytes: number;
   heightSources: Record<Footprint['heightSource'], number>;
   /** What geometry repair did, by kind, with example ids. */
   repairs: RepairSummary;
@@ -206,6 +208,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
   try {
     let tiles = 0;
     let tilesReused = 0;
+    let largestTileBytes = 0;
     let bytesWritten = 0;
     let meshed = 0;
     const tileStates: Record<string, TileState> = {};
@@ -259,6 +262,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
               await writeFile(staged.file(uri), glb);
               tiles++;
               bytesWritten += glb.byteLength;
+              largestTileBytes = Math.max(largestTileBytes, glb.byteLength);
               tileStates[uri] = { hash, deviationM, bytes: glb.byteLength };
               if (toleranceM === 0) {
                 meshed += members.length;
@@ -325,6 +329,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
       rejected,
       tiles: tiles + tilesReused,
       bytesWritten,
+      largestTileBytes,
       heightSources,
       repairs: summariseRepairs(
         (function* () {
