@@ -16,10 +16,12 @@ export interface BuildingProperties {
   use: string;
   /** Ward (phường/xã) name; empty when unknown. */
   ward: string;
+  /** Source dataset the footprint came from (its file name), for provenance. */
+  source: string;
 }
 
 /** Name of the metadata class holding BuildingProperties. */
 export const BUILDING_CLASS = 'building';
 
 /** Metadata property ids in display order. */
-export const BUILDING_PROPERTY_IDS = ['id', 'name', 'height', 'storeys', 'use', 'ward'] as const;
+export const BUILDING_PROPERTY_IDS = ['id', 'name', 'height', 'storeys', 'use', 'ward', 'source'] as const;

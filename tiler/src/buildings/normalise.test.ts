@@ -330,6 +330,7 @@ describe('normaliseFeature: attributes', () => {
       storeys: 0,
       use: 'TMD',
       ward: 'Phú Cường',
+      source: 'f.geojson',
     });
     expect(normalise({ BUILDING_L: 4 })).toMatchObject({ heightM: 14, heightSource: 'storeys' });
     expect(normalise({ SO_TANG: '3' })).toMatchObject({ heightM: 10.5, heightSource: 'storeys' });

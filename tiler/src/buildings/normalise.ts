@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { BuildingProperties } from '../api/buildings.js';
 import { metresPerDegree } from '../geo/ellipsoid.js';
 import {
@@ -201,6 +202,8 @@ export function normaliseFeature(
     storeys: height.storeys,
     use,
     ward: stringValue(attrs.ward),
+    // The file name, not its path: provenance without leaking the tiling machine's folders.
+    source: basename(file),
   };
   const footprint: Footprint = {
     source: { file, index },

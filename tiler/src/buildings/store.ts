@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { footprintAreaM2 } from '../tiles/simplify.js';
 import { meshSize } from './extrude.js';
 import type { Footprint } from './footprint.js';
@@ -222,6 +223,7 @@ export class FootprintStore {
         storeys: s[i * SMALLS]!,
         use: str[i * STRINGS + 2]!,
         ward: str[i * STRINGS + 3]!,
+        source: basename(str[i * STRINGS + 4]!),
       },
       polygons,
       baseM: n[o]!,

@@ -137,6 +137,7 @@ export async function writeEnvelopeTileset(
           storeys: 0,
           use: m.landUse,
           ward: m.ward,
+          source: 'zoning',
         },
         polygons: env.polygons,
         baseM,

@@ -15,7 +15,15 @@ function gltfJson(glb: Uint8Array): Record<string, unknown> & {
 }
 
 const BUILDING: GlbBuilding = {
-  properties: { id: 'B1', name: '', height: 10, storeys: 3, use: 'ODT', ward: 'Phú Lợi' },
+  properties: {
+    id: 'B1',
+    name: '',
+    height: 10,
+    storeys: 3,
+    use: 'ODT',
+    ward: 'Phú Lợi',
+    source: 'test.geojson',
+  },
   polygons: [[[106.68, 11.05, 106.6801, 11.05, 106.6801, 11.0501, 106.68, 11.0501]]],
   baseM: 0,
   heightM: 10,

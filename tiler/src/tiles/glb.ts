@@ -35,6 +35,7 @@ export const BUILDING_SCHEMA: MetadataSchema = {
         storeys: { type: 'SCALAR', componentType: 'UINT16', name: 'Số tầng', description: '0 when unknown' },
         use: { type: 'STRING', name: 'Mục đích sử dụng', description: 'Cadastral land-use code, e.g. ODT' },
         ward: { type: 'STRING', name: 'Phường', description: 'Ward name' },
+        source: { type: 'STRING', name: 'Nguồn dữ liệu', description: 'Source dataset (file name)' },
       },
     },
   },
@@ -243,6 +244,7 @@ export async function writeTileGlb(
           },
           use: { type: 'STRING', values: buildings.map((b) => b.properties.use) },
           ward: { type: 'STRING', values: buildings.map((b) => b.properties.ward) },
+          source: { type: 'STRING', values: buildings.map((b) => b.properties.source) },
         },
       });
   meshFeatures.setFeatureIds(prim, [{ featureCount: count, attribute: 0, propertyTable: table }]);

@@ -12,7 +12,7 @@ import path from 'node:path';
  */
 
 /** Bump when the tiler writes different bytes for the same input (forces a full rebuild). */
-export const TILE_FORMAT_VERSION = 3;
+export const TILE_FORMAT_VERSION = 4;
 export const STATE_FILE = 'build-state.json';
 
 export interface InputStamp {

@@ -45,6 +45,7 @@ export const vi = {
   'panel.storeys': 'Số tầng',
   'panel.use': 'Mục đích sử dụng',
   'panel.ward': 'Phường',
+  'panel.source': 'Nguồn dữ liệu',
   'panel.unknown': 'Chưa rõ',
   'panel.meters': '{value} m',
   'panel.useUnknownCode': 'mã không có trong danh mục',

@@ -32,6 +32,7 @@ export function BuildingPanel({ building, onClose }: Props) {
     ],
     ['use', t('panel.use'), useLabel(building.use)],
     ['ward', t('panel.ward'), building.ward || t('panel.unknown')],
+    ['source', t('panel.source'), building.source || t('panel.unknown')],
   ];
   return (
     <section

@@ -289,6 +289,7 @@ export class TwinScene {
       storeys: Number(props.storeys ?? 0),
       use: String(props.use ?? ''),
       ward: String(props.ward ?? ''),
+      source: String(props.source ?? ''),
     };
     this.highlighted = { feature, color: Color.clone(feature.color) };
     feature.color = Color.fromCssColorString(HIGHLIGHT_COLOR);
