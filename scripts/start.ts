@@ -12,6 +12,7 @@ import { FEED_DEFAULTS } from '../tiler/src/feeds/hub.js';
 import { runSimulator, SIMULATE_DEFAULTS } from '../tiler/src/feeds/sim/simulate.js';
 import { startServer } from '../tiler/src/serve/server.js';
 import { ensureDemo, ensureWebBuild, REPO_ROOT } from './demo.js';
+import { ensureDemoCatalog } from './catalog/demo.js';
 import { ensureDemoPlanning } from './planning/demo.js';
 
 const { values } = parseArgs({
@@ -33,6 +34,8 @@ const started = performance.now();
 const { dataDir } = await ensureDemo();
 // The planning scenarios of the New City (/planner): zoning, today, 2030 TOD.
 await ensureDemoPlanning({ dataDir });
+// The layer catalogue (/api/catalog): sectors, parcels on the terrain, completeness by ward.
+await ensureDemoCatalog(dataDir);
 const webDir = await ensureWebBuild();
 // The Kaze buses as GTFS static, served at /data/gtfs/ beside the stops layer.
 await writeKazeGtfs(path.join(dataDir, 'gtfs'));

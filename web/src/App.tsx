@@ -1,7 +1,10 @@
 import { type RefObject, useEffect, useMemo, useRef, useState } from 'react';
 import { useCesium, Viewer } from 'resium';
 import type { BuildingProperties } from './api';
+import { CatalogUi } from './catalog/CatalogUi';
 import { formatNumber, t } from './i18n';
+import { OverlayController } from './overlays/controller';
+import { LiveOverlays } from './overlays/LiveOverlays';
 import { BuildingPanel } from './panels/BuildingPanel';
 import { Legend } from './panels/Legend';
 import type { StyleMode } from './scene/buildingStyle';
@@ -13,23 +16,31 @@ import { OFFLINE_VIEWER_OPTIONS } from './scene/viewerSetup';
 function SceneBridge({
   callbacks,
   twinRef,
+  onOverlays,
 }: {
   callbacks: SceneCallbacks;
   twinRef: RefObject<TwinScene | null>;
+  onOverlays(overlays: OverlayController | null): void;
 }) {
   const { viewer } = useCesium();
   useEffect(() => {
     if (!viewer) return;
     const twin = new TwinScene(viewer, callbacks);
     twinRef.current = twin;
-    const uninstall = installTestHooks(twin);
+    // Live overlays (web/src/overlays): the feed hub's sensors, traffic, buses and alerts.
+    const overlays = new OverlayController(twin);
+    const uninstall = installTestHooks(twin, overlays);
     void twin.start();
+    void overlays.start();
+    onOverlays(overlays);
     return () => {
       uninstall();
+      onOverlays(null);
+      overlays.destroy();
       twin.destroy();
       if (twinRef.current === twin) twinRef.current = null;
     };
-  }, [viewer, callbacks, twinRef]);
+  }, [viewer, callbacks, twinRef, onOverlays]);
   return null;
 }
 
@@ -39,6 +50,7 @@ export function App() {
   const [selected, setSelected] = useState<BuildingProperties | null>(null);
   const [mode, setMode] = useState<StyleMode>('use');
   const [features, setFeatures] = useState(0);
+  const [overlays, setOverlays] = useState<OverlayController | null>(null);
   const callbacks = useMemo<SceneCallbacks>(
     () => ({ onState: setState, onSelect: setSelected, onFrame: setFeatures }),
     [],
@@ -60,7 +72,7 @@ export function App() {
   return (
     <div className="app">
       <Viewer full {...OFFLINE_VIEWER_OPTIONS}>
-        <SceneBridge callbacks={callbacks} twinRef={twinRef} />
+        <SceneBridge callbacks={callbacks} twinRef={twinRef} onOverlays={setOverlays} />
       </Viewer>
       <header className="panel title-bar">
         <h1>{t('app.title')}</h1>
@@ -68,6 +80,8 @@ export function App() {
       </header>
       <Legend mode={mode} onModeChange={changeMode} layers={state.layers} />
       {selected && <BuildingPanel building={selected} onClose={() => twinRef.current?.clearSelection()} />}
+      {overlays && <LiveOverlays controller={overlays} buildingPanelOpen={selected !== null} />}
+      <CatalogUi twinRef={twinRef} phase={state.phase} />
       <footer className="panel status-bar" role="status" data-phase={state.phase}>
         {status && <span>{status}</span>}
         {features > 0 && <span>{t('status.features', { count: formatNumber(features, 0) })}</span>}

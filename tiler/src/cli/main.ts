@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { addCommand } from './add-command.js';
 import { planCommand } from './plan-command.js';
 import { serveCommand } from './serve-command.js';
 import { gtfsCommand, simulateCommand } from './simulate-command.js';
@@ -12,6 +13,7 @@ export const USAGE = `bdtwin — Bình Dương digital twin tools
 Usage:
   bdtwin tile <input.geojson...> --out <dir> [options]   footprints → 3D Tiles 1.1
   bdtwin terrain <dem...> --out <dir> [options]           DEMs → quantized-mesh terrain
+  bdtwin add <file> --sector <s> [--data <dir>] [options]   a layer into the catalogue (/api/catalog)
   bdtwin plan <manifest.plan.json> --out <dir> [options]  planning scenarios: envelopes, metrics, sun hours
   bdtwin serve [--port 8080] [--data <dir>] [--web <dir>]  serve viewer, tiles, /api/layers and the feed hub
   bdtwin simulate [--url http://localhost:8080] [--mqtt mqtt://localhost:1883]   simulated sensors, traffic, buses
@@ -26,6 +28,8 @@ export async function main(argv: string[]): Promise<number> {
       return tileCommand(rest);
     case 'terrain':
       return terrainCommand(rest);
+    case 'add':
+      return addCommand(rest);
     case 'plan':
       return planCommand(rest);
     case 'serve':

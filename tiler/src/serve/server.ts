@@ -5,6 +5,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerCatalogRoutes } from '../catalog/routes.js';
 import { FeedHub, type FeedHubOptions } from '../feeds/hub.js';
 import { registerFeedRoutes } from '../feeds/routes.js';
 import { registerScenarioRoutes } from '../planning/routes.js';
@@ -109,6 +110,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     return discoverLayers(dataDir);
   });
   await registerScenarioRoutes(app, { dataDir });
+  await registerCatalogRoutes(app, { dataDir });
 
   await app.register(fastifyStatic, {
     root: dataDir,

@@ -28,7 +28,7 @@ import {
   type Viewer,
 } from 'cesium';
 import type { LayerInfo } from '../api';
-import { fetchGeoJson, labelPoint, linesOf, type Position, pointsOf } from './geojson';
+import { type Feature, fetchGeoJson, labelPoint, linesOf, type Position, pointsOf } from './geojson';
 import { BOUNDARY_STYLE, BUS_STOP_STYLE, ROAD_STYLES, type RoadClass } from './layerStyle';
 
 /** What a loaded layer leaves in the scene, so it can be removed again. */
@@ -37,8 +37,12 @@ export interface LoadedLayer {
   tileset?: Cesium3DTileset;
   /** A terrain layer's provider, once it is the globe's terrain. */
   terrain?: TerrainProvider;
+  /** A roads layer's features (ids, classes, lines with ground heights), e.g. for live traffic. */
+  features?: Feature<Record<string, unknown>>[];
   /** Whether its primitives finished building their geometry (they do so over several frames). */
   ready(): boolean;
+  /** Shows or hides it without unloading (the catalogue panel's toggle); absent for terrain. */
+  setShown?(shown: boolean): void;
   destroy(): void;
 }
 
@@ -128,6 +132,10 @@ function removing(
     ...extra,
     // Primitive and GroundPolylinePrimitive expose `ready`; collections and tilesets draw at once.
     ready: () => primitives.every((p) => (p as { ready?: unknown }).ready !== false),
+    setShown(shown: boolean) {
+      for (const p of primitives) (p as { show: boolean }).show = shown;
+      if (!viewer.isDestroyed()) viewer.scene.requestRender();
+    },
     destroy() {
       if (viewer.isDestroyed()) return;
       for (const p of primitives) viewer.scene.primitives.remove(p);
@@ -240,6 +248,7 @@ async function loadRoads(viewer: Viewer, info: LayerInfo, options: LoadOptions):
   const layer = removing(viewer, info, primitives);
   return {
     ...layer,
+    features: fc.features as Feature<Record<string, unknown>>[],
     destroy() {
       removeListener();
       layer.destroy();

@@ -1,5 +1,7 @@
 import { Cartesian3, Cartographic, SceneTransforms } from 'cesium';
 import type { BuildingProperties } from '../api';
+import type { OverlayController } from '../overlays/controller';
+import { type OverlayHooks, overlayHooks } from '../overlays/hooks';
 import type { LookAt } from './camera';
 import type { TwinScene } from './twinScene';
 
@@ -29,6 +31,8 @@ export interface BdtwinHooks {
   lookAt(view: LookAt): void;
   /** The same, animated; resolves when the flight ends. */
   flyTo(view: LookAt, durationS?: number): Promise<boolean>;
+  /** The live overlays (web/src/overlays/hooks.ts), when the viewer runs them. */
+  readonly overlays?: OverlayHooks;
 }
 
 declare global {
@@ -37,8 +41,9 @@ declare global {
   }
 }
 
-export function installTestHooks(twin: TwinScene): () => void {
+export function installTestHooks(twin: TwinScene, overlays?: OverlayController): () => void {
   const hooks: BdtwinHooks = {
+    ...(overlays ? { overlays: overlayHooks(overlays) } : {}),
     get ready() {
       return twin.layersSettled;
     },

@@ -57,6 +57,12 @@ export class TwinScene {
   private highlighted: { feature: Cesium3DTileFeature; color: Color } | null = null;
   private frameFeatures = 0;
   private cameraSettling = true;
+  private readonly pickHandlers: ((picked: unknown) => boolean)[] = [];
+  private settle: () => void = () => {};
+  /** Resolves once the layer list was fetched and every layer was added (or failed). */
+  readonly settled: Promise<void> = new Promise((resolve) => {
+    this.settle = resolve;
+  });
 
   /** Whether the layer list was fetched and every layer was added (or failed). */
   layersSettled = false;
@@ -100,11 +106,13 @@ export class TwinScene {
     addOfflineImagery(this.viewer).catch((e: unknown) => console.error('[bdtwin] imagery:', e));
     let layers: LayerInfo[];
     try {
-      layers = await fetchLayers(signal);
+      // Layers only the catalogue lists are loaded on demand by its panel (web/src/catalog).
+      layers = (await fetchLayers(signal)).filter((l) => (l as { origin?: string }).origin !== 'catalog');
     } catch (e) {
       if (signal.aborted) return;
       this.fail(undefined, e);
       this.setState({ phase: 'error' });
+      this.settle();
       return;
     }
     this.setState({ layers, phase: 'tiles' });
@@ -147,10 +155,18 @@ export class TwinScene {
     );
     if (signal.aborted) return;
     this.layersSettled = true;
+    this.settle();
     this.viewer.scene.requestRender();
     if (layers.length === 0) this.setState({ phase: 'empty' });
     else if (this.tilesets.length === 0)
       this.setState({ phase: this.state.errors.length ? 'error' : 'ready' });
+  }
+
+  /** Shows or hides a loaded layer by id (catalogue panel); false when there is no such layer. */
+  setLayerShown(id: string, shown: boolean): boolean {
+    const layers = this.loaded.filter((l) => l.info.id === id && l.setShown);
+    for (const l of layers) l.setShown!(shown);
+    return layers.length > 0;
   }
 
   errorMessages(): string[] {
@@ -176,9 +192,32 @@ export class TwinScene {
     return done;
   }
 
+  /** The features of the loaded roads layer (live traffic draws on them), if any. */
+  roadFeatures(): NonNullable<LoadedLayer['features']> | undefined {
+    return this.loaded.find((l) => l.info.kind === 'roads' && l.features)?.features;
+  }
+
+  /**
+   * Lets another owner of scene objects (the live overlays) claim clicks: a handler gets every
+   * pick result and returns true when it took it; then no building is selected.
+   */
+  addPickHandler(handler: (picked: unknown) => boolean): () => void {
+    this.pickHandlers.push(handler);
+    return () => {
+      const i = this.pickHandlers.indexOf(handler);
+      if (i >= 0) this.pickHandlers.splice(i, 1);
+    };
+  }
+
   /** Pick at window (canvas CSS pixel) coordinates; selects a building or clears the selection. */
   pickAt(position: Cartesian2): BuildingProperties | null {
     const picked: unknown = this.viewer.scene.pick(position);
+    let claimed = false;
+    for (const handler of this.pickHandlers) claimed = handler(picked) || claimed;
+    if (claimed) {
+      this.clearSelection();
+      return null;
+    }
     if (picked instanceof Cesium3DTileFeature && this.tilesets.includes(picked.tileset)) {
       this.select(picked);
     } else {

@@ -1,0 +1,382 @@
+/**
+ * `npm run bench:catalog`: the catalogue's large-layer path (docs/catalog.md, docs/benchmarks.md).
+ *
+ * 1. **tile-500k**: 500,000 synthetic cadastral parcels over the whole former Bình Dương province
+ *    (a jittered grid, ~62 × 87 m, inside the province outline; scripts/catalog/parcels.ts),
+ *    written as GeoJSONSeq (build/bench/catalog/, generated on first use), imported with
+ *    `bdtwin add`'s library function: read + convert + coverage of the 5 demo wards + 3D Tiles.
+ *    Target: ≤ 60 s. Reports the stages, peak RSS and the tileset size.
+ * 2. **browser**: the viewer (built web/dist) in headless Chromium (SwiftShader, 1280×720) over
+ *    that data folder; the camera flies across the province at 4 km range, in both directions,
+ *    with the parcel layer hidden and then shown. Per frame, the main-thread time of Cesium's
+ *    render (scene.preUpdate → postRender); p50/p95 and the ratio shown ÷ hidden. Target: p95
+ *    < 16 ms and ratio ≤ 1.5.
+ * 3. **draped-20k** (the choice of representation): the same 20,000 parcels of one area once as
+ *    a GeoJSON layer draped as a GroundPrimitive (what vector tiles become in Cesium, one tile's
+ *    worth) and once as the tiled layer: time until drawn, and frame p95 over that area.
+ *
+ * Options: --cases tile,browser,draped (default all); --parcels <n> (default 500000).
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import { CATALOG_FILE, type CatalogFile } from '../../tiler/src/api/catalog.js';
+import { PreparedUnit } from '../../tiler/src/catalog/coverage.js';
+import { type Polygon, toLocal } from '../../tiler/src/catalog/geometry.js';
+import { addLayer } from '../../tiler/src/catalog/import.js';
+import { startServer } from '../../tiler/src/serve/server.js';
+import { parcelGrid } from '../catalog/parcels.js';
+import { ensureWebBuild, REPO_ROOT } from '../demo.js';
+
+/** What the bench uses of the viewer's test hooks (web/src/scene/testHooks.ts, web/src/catalog/testHooks.ts). */
+interface ViewHooks {
+  ready: boolean;
+  lookAt(v: View & { height: number }): void;
+  flyTo(v: View & { height: number }, durationS: number): Promise<boolean>;
+}
+interface CatalogBenchHooks {
+  ready: boolean;
+  layers: { id: string; drawn: boolean }[];
+  setShown(id: string, shown: boolean): Promise<void>;
+  startFrameTimer(): void;
+  stopFrameTimer(): number[];
+}
+declare const window: { __bdtwin?: ViewHooks; __bdtwinCatalog?: CatalogBenchHooks };
+
+const BENCH_DIR = path.join(REPO_ROOT, 'build/bench/catalog');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const { values } = parseArgs({
+  options: { cases: { type: 'string' }, parcels: { type: 'string' } },
+});
+const CASES = new Set((values.cases ?? 'tile,browser,draped').split(','));
+const PARCELS = Number(values.parcels ?? 500_000);
+
+const log = (line: string) => console.log(`[bench:catalog] ${line}`);
+
+async function exists(p: string) {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The province outline (pre-2025 level 1 polygon, dvhcvn GPL-3.0) as a unit to test points against. */
+async function provinceUnit(): Promise<PreparedUnit> {
+  const fc = JSON.parse(
+    await readFile(
+      path.join(REPO_ROOT, 'data/catalog/admin/binhduong_province_districts_dvhcvn.geojson'),
+      'utf8',
+    ),
+  ) as { features: { properties: { level: number }; geometry: { coordinates: Polygon[] } }[] };
+  const province = fc.features.find((f) => f.properties.level === 1)!;
+  return new PreparedUnit({ id: '74', name: 'Bình Dương', polygons: province.geometry.coordinates });
+}
+
+/** Parcels over the province, n of them (the cell size is chosen from the province's area). */
+async function writeProvinceParcels(n: number, file: string): Promise<number> {
+  const province = await provinceUnit();
+  const cellM2 = province.areaM2 / n;
+  const cellHM = Math.sqrt(cellM2 * 1.4);
+  const cellWM = cellM2 / cellHM;
+  const [w, s, e, nn] = province.bbox;
+  const origin = { lon: province.plane.lon0, lat: province.plane.lat0 };
+  const out = createWriteStream(file);
+  let count = 0;
+  for (const parcel of parcelGrid({
+    seed: 74,
+    originLonDeg: origin.lon,
+    originLatDeg: origin.lat,
+    minXM: w,
+    minYM: s,
+    maxXM: e,
+    maxYM: nn,
+    cellWM,
+    cellHM,
+    accept: (lon, lat) =>
+      province.contains(...toLocal(province.plane, [lon, lat])) ? { ward: '', wardCode: '74' } : null,
+  })) {
+    if (!out.write(`${JSON.stringify(parcel)}\n`))
+      await new Promise<void>((r) => out.once('drain', () => r()));
+    count++;
+  }
+  await new Promise<void>((r) => out.end(() => r()));
+  return count;
+}
+
+async function folderBytes(dir: string): Promise<{ bytes: number; files: number }> {
+  let bytes = 0;
+  let files = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    bytes += (await stat(path.join(e.parentPath, e.name))).size;
+    files++;
+  }
+  return { bytes, files };
+}
+
+/** A data folder whose catalogue names the demo's five wards as units (for coverage). */
+async function benchDataDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    path.join(dir, 'wards-2025.geojson'),
+    await readFile(path.join(REPO_ROOT, 'data/admin/thu_dau_mot_2025_wards.geojson')),
+  );
+  await writeFile(
+    path.join(dir, 'layers.json'),
+    JSON.stringify([
+      { id: 'boundaries', kind: 'boundaries', title: 'Phường 2025', path: 'wards-2025.geojson' },
+    ]),
+  );
+  const catalog: CatalogFile = {
+    version: 1,
+    units: { layer: 'boundaries', idProperty: 'id', nameProperty: 'name' },
+    layers: [
+      {
+        id: 'boundaries',
+        kind: 'boundaries',
+        title: { vi: 'Phường 2025', en: 'Wards 2025' },
+        sector: 'dat-dai',
+        path: 'wards-2025.geojson',
+        source: 'vietnam-3d-map',
+        licence: 'MIT',
+        crsOfOrigin: 'WGS 84',
+        validFrom: '2025-07-01',
+        validTo: null,
+        updatedAt: '2025-11-25T00:00:00Z',
+        visibility: 'public',
+        style: { type: 'simple', color: '#FF4FD8' },
+        coverage: { method: 'none' },
+      },
+    ],
+  };
+  await writeFile(path.join(dir, CATALOG_FILE), JSON.stringify(catalog));
+}
+
+interface FrameStats {
+  frames: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+function stats(times: number[]): FrameStats {
+  const sorted = [...times].sort((a, b) => a - b);
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+  const r = (v: number) => Math.round(v * 10) / 10;
+  return { frames: sorted.length, p50: r(q(0.5)), p95: r(q(0.95)), max: r(sorted.at(-1) ?? Number.NaN) };
+}
+
+type View = { lon: number; lat: number; range: number; heading?: number; pitch?: number };
+
+/** Flies through the waypoints (there and back) recording main-thread frame times. */
+async function flyRecording(page: Page, waypoints: View[], secondsEach: number): Promise<number[]> {
+  await page.evaluate(
+    (v) => window.__bdtwin!.lookAt({ height: 0, heading: 0, pitch: -50, ...v }),
+    waypoints[0]!,
+  );
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 4_000)));
+  await page.evaluate(() => window.__bdtwinCatalog!.startFrameTimer());
+  for (const v of [...waypoints.slice(1), ...waypoints.slice(0, -1).reverse()]) {
+    await page.evaluate(
+      ({ v, s }) => window.__bdtwin!.flyTo({ height: 0, heading: 0, pitch: -50, ...v }, s),
+      { v, s: secondsEach },
+    );
+  }
+  return page.evaluate(() => window.__bdtwinCatalog!.stopFrameTimer());
+}
+
+async function browserRun(
+  url: string,
+  run: (page: Page) => Promise<Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--enable-unsafe-swiftshader',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+    await page.goto(url, { waitUntil: 'load' });
+    await page.waitForFunction(
+      () => window.__bdtwinCatalog?.ready === true && window.__bdtwin?.ready === true,
+      null,
+      {
+        timeout: 120_000,
+      },
+    );
+    return await run(page);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** A screenshot, if the page can still make one (a page busy for seconds per frame may not). */
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page
+    .screenshot({ path: path.join(BENCH_DIR, name), timeout: 60_000 })
+    .catch((e: Error) => log(`${name}: ${e.message.split('\n')[0]}`));
+}
+
+async function waitDrawn(page: Page, id: string): Promise<number> {
+  const t0 = Date.now();
+  await page.waitForFunction(
+    (id) => window.__bdtwinCatalog!.layers.find((l) => l.id === id)?.drawn === true,
+    id,
+    { timeout: 300_000, polling: 200 },
+  );
+  return Date.now() - t0;
+}
+
+/** Across the province, south-west (Thuận An) to north-east (Phú Giáo), at 4 km. */
+const PROVINCE_PATH: View[] = [
+  { lon: 106.68, lat: 10.93, range: 4_000 },
+  { lon: 106.7, lat: 11.06, range: 4_000 },
+  { lon: 106.72, lat: 11.2, range: 4_000 },
+  { lon: 106.78, lat: 11.33, range: 4_000 },
+];
+
+const results: Record<string, unknown>[] = [];
+const dataDir = path.join(BENCH_DIR, 'data');
+await mkdir(BENCH_DIR, { recursive: true });
+const input = path.join(BENCH_DIR, `parcels-${PARCELS}.geojsonl`);
+if (!(await exists(input))) {
+  log(`generating ${PARCELS.toLocaleString('en')} parcels over the province …`);
+  const n = await writeProvinceParcels(PARCELS, input);
+  log(`  ${n.toLocaleString('en')} parcels → ${path.relative(REPO_ROOT, input)}`);
+}
+
+if (CASES.has('tile') || !(await exists(path.join(dataDir, 'catalog/thua-dat-tinh/tileset.json')))) {
+  await benchDataDir(dataDir);
+  log('tiling …');
+  const report = await addLayer(input, {
+    dataDir,
+    id: 'thua-dat-tinh',
+    sector: 'dat-dai',
+    title: 'Thửa đất toàn tỉnh (mô phỏng)',
+    styleBy: 'use',
+    // The bench viewer has no terrain (no DEM of the province offline): volumes ±10 m around
+    // the ellipsoid, as thin as a DEM-informed layer's (±15 m around the ground).
+    volume: { bottomM: -10, heightM: 20 },
+    validFrom: '2025-07-01',
+  });
+  const size = await folderBytes(path.join(dataDir, 'catalog/thua-dat-tinh'));
+  const result = {
+    case: 'tile-500k',
+    parcels: report.featuresWritten,
+    seconds: Math.round(report.seconds * 10) / 10,
+    stage_seconds: {
+      read_convert_coverage: Math.round(report.stageSeconds.read * 10) / 10,
+      tile: Math.round(report.stageSeconds.write * 10) / 10,
+    },
+    parcels_per_s: Math.round(report.featuresWritten / report.seconds),
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    tileset_mb: Math.round(size.bytes / 1e5) / 10,
+    files: size.files,
+    bytes_per_parcel: Math.round(size.bytes / report.featuresWritten),
+    coverage: report.layer.coverage?.byUnit,
+  };
+  results.push(result);
+  log(JSON.stringify(result));
+}
+
+if (CASES.has('browser') || CASES.has('draped')) {
+  const webDir = await ensureWebBuild({ log });
+  const server = await startServer({ port: 0, dataDir, webDir });
+  try {
+    if (CASES.has('browser')) {
+      const result = await browserRun(`${server.url}/`, async (page) => {
+        const hidden = stats(await flyRecording(page, PROVINCE_PATH, 4));
+        await page.evaluate(() => window.__bdtwinCatalog!.setShown('thua-dat-tinh', true));
+        await page.evaluate(
+          (v) => window.__bdtwin!.lookAt({ height: 0, heading: 0, pitch: -50, ...v }),
+          PROVINCE_PATH[0]!,
+        );
+        const firstDrawnMs = await waitDrawn(page, 'thua-dat-tinh');
+        const shown = stats(await flyRecording(page, PROVINCE_PATH, 4));
+        await screenshot(page, 'province-parcels.png');
+        return {
+          case: 'browser-pan-province',
+          firstDrawnMs,
+          hidden,
+          shown,
+          ratio_p95: Math.round((shown.p95 / hidden.p95) * 100) / 100,
+        };
+      });
+      results.push(result);
+      log(JSON.stringify(result));
+    }
+    if (CASES.has('draped')) {
+      // 20,000 parcels around Thủ Dầu Một's centre, as GeoJSON (draped) and as the tiled layer.
+      const centre = { lon: 106.655, lat: 10.98 };
+      const subset = path.join(BENCH_DIR, 'parcels-20k.geojson');
+      const lines = (await readFile(input, 'utf8')).split('\n').filter(Boolean);
+      const near = lines
+        .map((l) => {
+          const f = JSON.parse(l) as { geometry: { coordinates: number[][][] } };
+          const [lon, lat] = f.geometry.coordinates[0]![0]!;
+          return { l, d: Math.hypot(lon! - centre.lon, lat! - centre.lat) };
+        })
+        .sort((a, b) => a.d - b.d)
+        .slice(0, 20_000);
+      await writeFile(
+        subset,
+        `{"type":"FeatureCollection","features":[\n${near.map((x) => x.l).join(',\n')}\n]}`,
+      );
+      for (const [id, threshold] of [
+        ['draped-geojson', 1_000_000],
+        ['draped-tiles', 0],
+      ] as const) {
+        await addLayer(subset, {
+          dataDir,
+          id,
+          sector: 'dat-dai',
+          styleBy: 'use',
+          tileThreshold: threshold,
+          validFrom: '2025-07-01',
+        });
+      }
+      const area: View[] = [
+        { lon: 106.64, lat: 10.965, range: 3_000 },
+        { lon: 106.67, lat: 10.995, range: 3_000 },
+      ];
+      for (const id of ['draped-geojson', 'draped-tiles']) {
+        const result = await browserRun(`${server.url}/`, async (page) => {
+          const hidden = stats(await flyRecording(page, area, 4));
+          await page.evaluate((id) => window.__bdtwinCatalog!.setShown(id, true), id);
+          const firstDrawnMs = await waitDrawn(page, id);
+          const shown = stats(await flyRecording(page, area, 4));
+          await screenshot(page, `${id}.png`);
+          return {
+            case: id,
+            parcels: 20_000,
+            firstDrawnMs,
+            hidden,
+            shown,
+            ratio_p95: Math.round((shown.p95 / hidden.p95) * 100) / 100,
+          };
+        });
+        results.push(result);
+        log(JSON.stringify(result));
+      }
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+console.log('\nresults (one JSON object per case):');
+for (const r of results) console.log(JSON.stringify(r));

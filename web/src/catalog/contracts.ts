@@ -1,0 +1,20 @@
+/** The catalogue's contracts shared with the service (tiler/src/api/catalog.ts), for web/src/catalog. */
+export {
+  CADASTRAL_COLORS,
+  type CatalogLayerInfo,
+  type CatalogLayerKind,
+  type CatalogLayerListEntry,
+  type CatalogResponse,
+  type CatalogSector,
+  type CompletenessResponse,
+  type LayerStyle,
+  type LocalText,
+  REORGANISATION_2025,
+  SECTOR_IDS,
+  SECTORS,
+  type SectorId,
+  styleColor,
+  type UnitCompleteness,
+  type Visibility,
+  validOn,
+} from '../../../tiler/src/api/catalog.js';

@@ -1,0 +1,87 @@
+/**
+ * The feed client in a Web Worker. On a machine that renders slowly (software WebGL: a frame is
+ * half a second) the main thread reads WebSocket data only between frames, a little per turn,
+ * and falls ever further behind a busy hub. Here the socket is read, parsed and conflated on
+ * another thread: the main thread pulls a batch when it is ready for one and gets the newest
+ * state of every entity that changed since the last batch — never a backlog.
+ *
+ * Messages: main → worker `WorkerCommand`, worker → main `WorkerEvent` (worker-feed.ts).
+ */
+import { Conflator } from './conflate';
+import { FeedClient } from './feed-client';
+import type { WorkerCommand, WorkerEvent } from './worker-feed';
+
+const scope = self as unknown as {
+  postMessage(msg: WorkerEvent): void;
+  onmessage: ((ev: MessageEvent<WorkerCommand>) => void) | null;
+};
+
+let client: FeedClient | undefined;
+const pending = new Conflator();
+let wanted = false;
+/**
+ * Most entities in one batch (after a snapshot, which goes whole). Receiving a batch costs the
+ * main thread ~3 µs per entity to deserialise, in one piece; the rest waits for the next pull,
+ * still conflating.
+ */
+const MAX_BATCH = 1_500;
+/** Worker-side time spent parsing and merging since the last batch (ms). */
+let workerMs = 0;
+let messages = 0;
+
+function post(msg: WorkerEvent): void {
+  scope.postMessage(msg);
+}
+
+function flush(): void {
+  if (!client || !wanted) return;
+  const batch = pending.take(MAX_BATCH);
+  if (!batch) return;
+  wanted = false;
+  post({
+    type: 'batch',
+    entities: batch.entities,
+    reset: batch.reset,
+    messages,
+    workerMs,
+    lastMessageAt: client.lastMessageAt,
+    reconnects: client.reconnects,
+  });
+  workerMs = 0;
+  messages = 0;
+}
+
+scope.onmessage = (ev) => {
+  const cmd = ev.data;
+  switch (cmd.type) {
+    case 'start': {
+      client = new FeedClient({ url: cmd.url, layers: cmd.layers });
+      client.onUpdate = (u) => {
+        pending.add(u.entities, u.reset);
+        messages++;
+        workerMs += performance.now() - u.receivedAt;
+        flush();
+      };
+      client.onStatus = (status) =>
+        post({
+          type: 'status',
+          status,
+          reconnects: client?.reconnects ?? 0,
+          lastMessageAt: client?.lastMessageAt ?? 0,
+        });
+      client.start();
+      break;
+    }
+    case 'pull':
+      wanted = true;
+      flush();
+      break;
+    case 'drop':
+      client?.dropConnection();
+      break;
+    case 'stop':
+      client?.stop();
+      client = undefined;
+      break;
+  }
+};
