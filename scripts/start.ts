@@ -11,8 +11,8 @@ import { writeKazeGtfs } from '../tiler/src/cli/simulate-command.js';
 import { FEED_DEFAULTS } from '../tiler/src/feeds/hub.js';
 import { runSimulator, SIMULATE_DEFAULTS } from '../tiler/src/feeds/sim/simulate.js';
 import { startServer } from '../tiler/src/serve/server.js';
-import { ensureDemo, ensureWebBuild, REPO_ROOT } from './demo.js';
 import { ensureDemoCatalog } from './catalog/demo.js';
+import { ensureDemo, ensureWebBuild, REPO_ROOT } from './demo.js';
 import { ensureDemoPlanning } from './planning/demo.js';
 
 const { values } = parseArgs({

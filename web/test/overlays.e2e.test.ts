@@ -108,7 +108,6 @@ describe.skipIf(!HAVE_CHROMIUM)('live overlays (headless Chromium, real hub + si
   const requests: string[] = [];
   const pageErrors: string[] = [];
   const ids = { dirty: 0, clean: 0, gauge: 0, cleanPm25: 0, gaugeLevel: 0 };
-  const t0 = Date.now();
 
   const startHub = async () =>
     startServer({
