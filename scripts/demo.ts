@@ -5,7 +5,7 @@
  * Used by `npm start` and by the tests, so both see the same city.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LayerManifestEntry } from '../tiler/src/api/layers.js';
@@ -241,6 +241,22 @@ export async function ensureWebBuild(options: { log?: Log } = {}): Promise<strin
   if (built && built.mtimeMs >= sources) return WEB_DIST;
   log('building the viewer (vite) …');
   const { build } = await import('vite');
-  await build({ root: WEB_DIR, configFile: path.join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  // Built aside and swapped in with two renames, so a server or test already serving WEB_DIST
+  // (another process rebuilding at the same time) never sees a half-written folder.
+  const aside = `${WEB_DIST}.build-${process.pid}-${Date.now()}`;
+  const old = `${aside}.old`;
+  try {
+    await build({
+      root: WEB_DIR,
+      configFile: path.join(WEB_DIR, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: aside, emptyOutDir: true },
+    });
+    await rename(WEB_DIST, old).catch(() => undefined);
+    await rename(aside, WEB_DIST);
+  } finally {
+    await rm(aside, { recursive: true, force: true });
+    await rm(old, { recursive: true, force: true });
+  }
   return WEB_DIST;
 }
