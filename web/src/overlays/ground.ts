@@ -116,11 +116,25 @@ export class GroundHeights {
       }
     }
     try {
-      const level = Math.min(GRID_LEVEL, maxLevel(provider));
-      const samples = await sampleTerrain(provider, level, points);
-      if (this.destroyed || provider !== this.provider) return;
-      const grid = new Float32Array(samples.length);
-      for (const [k, c] of samples.entries()) grid[k] = Number.isFinite(c.height) ? c.height : 0;
+      const grid = new Float32Array(points.length);
+      // Each point at the grid level, or at the deepest level the terrain has there: the grid
+      // reaches past the DEM, and asking for a tile outside layer.json's `available` is a 404.
+      const byLevel = new Map<number, number[]>();
+      for (const [k, c] of points.entries()) {
+        const level = levelAt(provider, c);
+        const group = byLevel.get(level) ?? [];
+        group.push(k);
+        byLevel.set(level, group);
+      }
+      for (const [level, indices] of byLevel) {
+        const samples = await sampleTerrain(
+          provider,
+          level,
+          indices.map((k) => points[k]!),
+        );
+        if (this.destroyed || provider !== this.provider) return;
+        for (const [n, c] of samples.entries()) grid[indices[n]!] = Number.isFinite(c.height) ? c.height : 0;
+      }
       this.grid = grid;
       this.cols = cols;
       this.rows = rows;
@@ -135,8 +149,9 @@ export class GroundHeights {
   }
 }
 
-/** The deepest level a provider has anywhere (layer.json `available`), else GRID_LEVEL. */
-function maxLevel(provider: TerrainProvider): number {
-  const availability = provider.availability as { _maximumLevel?: number } | undefined;
-  return availability?._maximumLevel ?? GRID_LEVEL;
+/** GRID_LEVEL, or the deepest level the terrain has at `c` when that is less (layer.json `available`). */
+function levelAt(provider: TerrainProvider, c: Cartographic): number {
+  const availability = provider.availability;
+  if (!availability) return GRID_LEVEL;
+  return Math.max(0, Math.min(GRID_LEVEL, availability.computeMaximumLevelAtPosition(c)));
 }
