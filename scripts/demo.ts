@@ -33,6 +33,7 @@ const LAYERS: (LayerManifestEntry & { from: string })[] = [
     path: 'terrain/layer.json',
     from: '',
     attribution: 'Địa hình: DEM mô phỏng, không phải số liệu đo',
+    en: { title: 'Terrain', attribution: 'Terrain: simulated DEM, not surveyed data' },
   },
   {
     id: 'boundaries',
@@ -41,6 +42,7 @@ const LAYERS: (LayerManifestEntry & { from: string })[] = [
     path: 'wards-2025.geojson',
     from: 'data/admin/thu_dau_mot_2025_wards.geojson',
     attribution: 'Ranh giới phường: vietnam-3d-map (MIT)',
+    en: { title: 'Ward boundaries (from 01/07/2025)', attribution: 'Ward boundaries: vietnam-3d-map (MIT)' },
   },
   {
     id: 'roads',
@@ -49,6 +51,10 @@ const LAYERS: (LayerManifestEntry & { from: string })[] = [
     path: 'roads.geojson',
     from: 'data/generated/roads.geojson',
     attribution: 'Quốc lộ: CTU-SematX/LegoCity (CC-BY-SA-4.0); đường phố khác: mô phỏng',
+    en: {
+      title: 'Streets',
+      attribution: 'National highways: CTU-SematX/LegoCity (CC-BY-SA-4.0); other streets: simulated',
+    },
   },
   {
     id: 'bus-stops',
@@ -57,6 +63,7 @@ const LAYERS: (LayerManifestEntry & { from: string })[] = [
     path: 'bus-stops.geojson',
     from: 'data/transport/kaze_bus_stops_osm.geojson',
     attribution: 'Trạm xe buýt © OpenStreetMap contributors (ODbL)',
+    en: { title: 'Kaze bus stops', attribution: 'Bus stops © OpenStreetMap contributors (ODbL)' },
   },
   {
     id: 'buildings',
@@ -65,6 +72,7 @@ const LAYERS: (LayerManifestEntry & { from: string })[] = [
     path: 'buildings/tileset.json',
     from: '',
     attribution: 'Công trình: thành phố mô phỏng của bdtwin, không phải dữ liệu thật',
+    en: { title: 'Buildings', attribution: 'Buildings: bdtwin simulated city, not real data' },
   },
 ];
 
@@ -116,6 +124,7 @@ export async function ensureCity(log: Log = console.log, seed = DEFAULT_SEED): P
 export async function ensureDemo(options: { log?: Log } = {}): Promise<{ dataDir: string }> {
   const log = options.log ?? console.log;
   await ensureCity(log);
+  await copyKioskStories();
   const buildingsFile = path.join(GENERATED_DIR, 'buildings.geojson');
   // No real DEM of Bình Dương is available offline: a generated one (scripts/terrain).
   const dem = await ensureDemoDem(GENERATED_DIR);
@@ -123,6 +132,7 @@ export async function ensureDemo(options: { log?: Log } = {}): Promise<{ dataDir
   hash.update(`dem ${DEMO_DEM_VERSION}`);
   hash.update(await readFile(buildingsFile));
   hash.update(JSON.stringify(LAYERS));
+  hash.update('terrain attribution: from the manifest only');
   for (const layer of LAYERS) if (layer.from) hash.update(await readFile(path.join(REPO_ROOT, layer.from)));
   const key = hash.digest('hex');
   const stampFile = path.join(DEMO_DIR, 'stamp.json');
@@ -135,7 +145,9 @@ export async function ensureDemo(options: { log?: Log } = {}): Promise<{ dataDir
     ...TERRAIN_DEFAULTS,
     out: path.join(DEMO_DIR, 'terrain'),
     name: 'Địa hình Thủ Dầu Một',
-    attribution: 'Địa hình: DEM mô phỏng, không phải số liệu đo',
+    // None in layer.json: the viewer shows the manifest's line (LAYERS above) in the UI's
+    // language; Cesium would add the tile set's own beside it, in Vietnamese only.
+    attribution: '',
   });
   log(`  ${terrainReport.tiles.toLocaleString('en')} terrain tiles, ${terrainReport.seconds.toFixed(1)} s`);
   log('tiling the demo buildings on it …');
@@ -165,6 +177,24 @@ export async function ensureDemo(options: { log?: Log } = {}): Promise<{ dataDir
   await writeFile(path.join(DEMO_DIR, 'layers.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(stampFile, JSON.stringify({ key }));
   return { dataDir: DEMO_DIR };
+}
+
+/**
+ * The kiosk's stories (data/kiosk/*.json, edited by staff) into build/demo/kiosk/, where
+ * `GET /api/kiosk/story` reads them. Copied on every start (a few KB), so an edit shows on the
+ * next start without re-tiling; each file is written aside and renamed (a running kiosk never
+ * reads half a file).
+ */
+async function copyKioskStories(): Promise<void> {
+  const from = path.join(REPO_ROOT, 'data/kiosk');
+  const to = path.join(DEMO_DIR, 'kiosk');
+  await mkdir(to, { recursive: true });
+  for (const name of await readdir(from)) {
+    if (!name.endsWith('.json')) continue;
+    const tmp = path.join(to, `.${name}.${process.pid}.tmp`);
+    await writeFile(tmp, await readFile(path.join(from, name)));
+    await rename(tmp, path.join(to, name));
+  }
 }
 
 interface Feature {

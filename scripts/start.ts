@@ -10,6 +10,8 @@ import { feedSummary } from '../tiler/src/cli/serve-command.js';
 import { writeKazeGtfs } from '../tiler/src/cli/simulate-command.js';
 import { FEED_DEFAULTS } from '../tiler/src/feeds/hub.js';
 import { runSimulator, SIMULATE_DEFAULTS } from '../tiler/src/feeds/sim/simulate.js';
+import { authSummary, loadAuth } from '../tiler/src/serve/auth/config.js';
+import { ensureDemoAccess, SIMULATOR_SOURCE } from '../tiler/src/serve/auth/demo.js';
 import { startServer } from '../tiler/src/serve/server.js';
 import { ensureDemoCatalog } from './catalog/demo.js';
 import { ensureDemo, ensureWebBuild, REPO_ROOT } from './demo.js';
@@ -42,7 +44,14 @@ await writeKazeGtfs(path.join(dataDir, 'gtfs'));
 const dbFile = path.resolve(values['feeds-db'] ?? path.join(REPO_ROOT, FEED_DEFAULTS.dbFile));
 try {
   const host = values.host ?? 'localhost';
+  // Access control (docs/security.md): demo users on first start, a fresh simulator token each
+  // start, secrets under the gitignored build/auth/ (or BDTWIN_USERS / BDTWIN_TOKENS / …).
+  const authDir = path.join(REPO_ROOT, 'build/auth');
+  const { auth, paths, corsOrigins } = await loadAuth(authDir);
+  const demoAccess = await ensureDemoAccess(authDir, auth.users!, auth.tokens!);
   const server = await startServer({
+    auth,
+    corsOrigins,
     port,
     host,
     dataDir,
@@ -54,6 +63,7 @@ try {
   console.log(
     `bdtwin demo ready in ${((performance.now() - started) / 1000).toFixed(1)} s: open ${server.url}`,
   );
+  for (const line of [...authSummary(auth, paths), ...demoAccess.lines]) console.log(line);
   if (server.hub) {
     console.log(feedSummary(server.url, server.hub.stats().mqtt, dbFile));
     console.log(
@@ -81,6 +91,8 @@ try {
       incidents: values.incident ?? [],
       repoRoot: REPO_ROOT,
       signal: controller.signal,
+      source: SIMULATOR_SOURCE,
+      token: demoAccess.simulatorToken,
     }).catch((error: Error) => console.error(`bdtwin simulate: ${error.message}`));
   }
 } catch (error) {

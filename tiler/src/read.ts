@@ -113,16 +113,22 @@ export async function readFootprints(
   return { store, rejected, sources, featuresRead };
 }
 
+/**
+ * GeoJSON nests positions at most 3 arrays deep (MultiPolygon); deeper arrays are not walked
+ * (hostile input nests 100,000 deep to overflow the stack) and the normaliser rejects them.
+ */
+const MAX_COORDINATE_DEPTH = 4;
+
 /** Up to 1,000 raw vertices from the outer rings of the sampled features. */
 function sampleVertices(features: readonly SourceFeature[]): XY[] {
   const out: XY[] = [];
-  const visit = (c: unknown) => {
-    if (out.length >= 1000 || !Array.isArray(c)) return;
+  const visit = (c: unknown, depth = 0) => {
+    if (out.length >= 1000 || !Array.isArray(c) || depth > MAX_COORDINATE_DEPTH) return;
     if (typeof c[0] === 'number') {
       if (typeof c[1] === 'number') out.push({ x: c[0], y: c[1] });
       return;
     }
-    for (const child of c) visit(child);
+    for (const child of c) visit(child, depth + 1);
   };
   for (const f of features) visit(f.geometry?.coordinates);
   return out;
@@ -130,8 +136,8 @@ function sampleVertices(features: readonly SourceFeature[]): XY[] {
 
 /** Converts a feature's coordinates to WGS 84 degrees in place (heights untouched). */
 function reproject(feature: SourceFeature, project: (x: number, y: number) => [number, number]) {
-  const visit = (c: unknown) => {
-    if (!Array.isArray(c)) return;
+  const visit = (c: unknown, depth = 0) => {
+    if (!Array.isArray(c) || depth > MAX_COORDINATE_DEPTH) return;
     if (typeof c[0] === 'number' || typeof c[1] === 'number') {
       // Non-numbers stay as they are so the normaliser can name them.
       if (typeof c[0] === 'number' && typeof c[1] === 'number') {
@@ -141,7 +147,7 @@ function reproject(feature: SourceFeature, project: (x: number, y: number) => [n
       }
       return;
     }
-    for (const child of c) visit(child);
+    for (const child of c) visit(child, depth + 1);
   };
   visit(feature.geometry?.coordinates);
 }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Footprint, Rejection } from './buildings/footprint.js';
 import { NORMALISE_DEFAULTS, type NormaliseOptions } from './buildings/normalise.js';
@@ -79,6 +79,11 @@ export interface TileReport {
   tilesWritten: number;
   /** Tiles unchanged since the previous run, hard-linked instead of rewritten. */
   tilesReused: number;
+  /**
+   * Of those, tiles taken from a run that was killed part-way (its staging folder's journal):
+   * a rerun after a crash resumes instead of starting over.
+   */
+  tilesResumed?: number;
   /** Per input: format, CRS used and where it came from, notes. */
   sources: SourceReport[];
   featuresRead: number;
@@ -130,6 +135,17 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     terrain: options.terrain ?? [],
     verticalDatum: options.verticalDatum ?? null,
   });
+  // A killed run may have left its staging folder (tiles to resume from) or, killed mid-commit,
+  // the previous output moved aside (put back here before anything reads it).
+  const leftovers = await StagedFolder.recover(options.out);
+  const resumable = new Map<string, { dir: string; state: TileState }>();
+  for (const l of [...leftovers].reverse()) {
+    for (const [uri, entry] of l.files) {
+      const { hash, deviationM, bytes } = entry as Partial<TileState>;
+      if (typeof hash === 'string' && typeof deviationM === 'number' && typeof bytes === 'number')
+        resumable.set(uri, { dir: l.dir, state: { hash, deviationM, bytes } });
+    }
+  }
   // `force` ignores the previous output: after a tiler change that forgot TILE_FORMAT_VERSION.
   const previous = options.force ? undefined : await readState(options.out);
   // The DEMs are inputs too: a new DEM moves every base.
@@ -140,6 +156,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
       () => undefined,
     );
     if (last) {
+      await StagedFolder.removeLeftovers(leftovers);
       return {
         ...last,
         upToDate: true,
@@ -205,14 +222,15 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
   const planDone = performance.now();
   const staged = await StagedFolder.create(options.out);
   const pool = new TilePool(options.threads ?? TilePool.defaultThreads(count));
+  const pending: Promise<void>[] = [];
   try {
     let tiles = 0;
     let tilesReused = 0;
+    let tilesResumed = 0;
     let largestTileBytes = 0;
     let bytesWritten = 0;
     let meshed = 0;
     const tileStates: Record<string, TileState> = {};
-    const pending: Promise<void>[] = [];
     /**
      * Queues a tile's glb on the pool; returns its URI and its extent grown by the
      * quantization error. The parent's final error waits for the simplification deviation.
@@ -237,14 +255,21 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
         toleranceM,
         glb: options.glb,
       });
-      const before = previous?.tiles[uri];
-      const reuse =
-        before?.hash === hash ? linkPrevious(options.out, uri, staged.file(uri)) : Promise.resolve(false);
+      const fromPrevious = previous?.tiles[uri]?.hash === hash ? previous.tiles[uri] : undefined;
+      const fromKilled = resumable.get(uri)?.state.hash === hash ? resumable.get(uri) : undefined;
+      const before = fromPrevious ?? fromKilled?.state;
+      const reuse = fromPrevious
+        ? linkPrevious(options.out, uri, staged.file(uri))
+        : fromKilled
+          ? linkPrevious(fromKilled.dir, uri, staged.file(uri))
+          : Promise.resolve(false);
       const done = reuse.then(async (reused) => {
         if (reused) {
           tilesReused++;
+          if (!fromPrevious) tilesResumed++;
           bytesWritten += before!.bytes;
           tileStates[uri] = before!;
+          await staged.record(uri, before!);
           return before!.deviationM;
         }
         return (
@@ -258,12 +283,12 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
               glb: options.glb,
             }))
             .then(async ({ glb, deviationM }) => {
-              await mkdir(path.dirname(staged.file(uri)), { recursive: true });
-              await writeFile(staged.file(uri), glb);
+              await staged.write(uri, glb);
+              tileStates[uri] = { hash, deviationM, bytes: glb.byteLength };
+              await staged.record(uri, tileStates[uri]);
               tiles++;
               bytesWritten += glb.byteLength;
               largestTileBytes = Math.max(largestTileBytes, glb.byteLength);
-              tileStates[uri] = { hash, deviationM, bytes: glb.byteLength };
               if (toleranceM === 0) {
                 meshed += members.length;
                 options.onProgress?.('mesh', meshed, count);
@@ -316,13 +341,14 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     });
     tileset.root.transform = frame.toEcef;
     const tilesetJson = JSON.stringify(tileset);
-    await writeFile(staged.file('tileset.json'), tilesetJson);
+    await staged.write('tileset.json', tilesetJson);
     bytesWritten += tilesetJson.length;
     const report: TileReport = {
       inputs,
       upToDate: false,
       tilesWritten: tiles,
       tilesReused,
+      tilesResumed,
       sources,
       featuresRead,
       buildingsWritten: count,
@@ -347,17 +373,20 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
       },
       seconds: (performance.now() - started) / 1000,
     };
-    await writeFile(staged.file('report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await staged.write('report.json', `${JSON.stringify(report, null, 2)}\n`);
     const state: BuildState = {
       formatVersion: TILE_FORMAT_VERSION,
       optionsHash,
       inputs: await stamps,
       tiles: tileStates,
     };
-    await writeFile(staged.file(STATE_FILE), JSON.stringify(state));
+    await staged.write(STATE_FILE, JSON.stringify(state));
     await staged.commit();
+    await StagedFolder.removeLeftovers(leftovers);
     return report;
   } catch (error) {
+    // Let writes still in flight settle first, or one could recreate the folder after abort.
+    await Promise.allSettled(pending);
     await staged.abort();
     throw error;
   } finally {

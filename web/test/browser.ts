@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Screenshots land here (gitignored); look at them. */
@@ -63,4 +63,30 @@ export function isLocal(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Signs a browser context in as `role` on the service at `baseUrl` (a real `POST /api/auth/login`
+ * with a user of `testAuth()` from tiler/src/serve/auth/testing.ts, whose `auth` the test passed to
+ * startServer). The cookie is set for both localhost and 127.0.0.1, as tests use either.
+ */
+export async function loginAs(
+  context: BrowserContext,
+  baseUrl: string,
+  auth: {
+    login(baseUrl: string, role: 'planner' | 'operator' | 'admin'): Promise<{ name: string; value: string }>;
+  },
+  role: 'planner' | 'operator' | 'admin',
+): Promise<void> {
+  const { name, value } = await auth.login(baseUrl, role);
+  const port = new URL(baseUrl).port;
+  await context.addCookies(
+    ['localhost', '127.0.0.1'].map((host) => ({
+      name,
+      value,
+      url: `http://${host}:${port}`,
+      httpOnly: true,
+      sameSite: 'Lax' as const,
+    })),
+  );
 }

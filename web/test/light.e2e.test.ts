@@ -17,6 +17,14 @@ declare global {
       meshes: number;
       error: string | null;
       pick(x: number, y: number): string | null;
+      tilesLoadedCount: number;
+      setCamera(view: {
+        lonDeg: number;
+        latDeg: number;
+        heightM: number;
+        headingDeg: number;
+        pitchDeg: number;
+      }): void;
     };
   }
 }

@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeVehiclePositions } from '../../tiler/src/feeds/ingest/gtfs-rt.js';
 import { runSimulator, SIMULATE_DEFAULTS } from '../../tiler/src/feeds/sim/simulate.js';
 import { airStationBody, gaugeBody } from '../../tiler/src/feeds/sim/sta-bodies.js';
+import { type TestAuth, testAuth } from '../../tiler/src/serve/auth/testing.js';
 import { type RunningServer, startServer } from '../../tiler/src/serve/server.js';
 import type { BdtwinHooks } from '../src/scene/testHooks';
-import { demoModule, HAVE_CHROMIUM, isLocal, launchChromium, OUT, ROOT } from './browser';
+import { demoModule, HAVE_CHROMIUM, isLocal, launchChromium, loginAs, OUT, ROOT } from './browser';
 
 const VIEWPORT = { width: 1280, height: 720 };
 const LOAD_TIMEOUT_MS = 120_000;
@@ -108,9 +109,12 @@ describe.skipIf(!HAVE_CHROMIUM)('live overlays (headless Chromium, real hub + si
   const requests: string[] = [];
   const pageErrors: string[] = [];
   const ids = { dirty: 0, clean: 0, gauge: 0, cleanPm25: 0, gaugeLevel: 0 };
+  // Alerts and traffic detail are the operators' (docs/security.md): the viewer signs in as one.
+  let access: TestAuth;
 
   const startHub = async () =>
     startServer({
+      auth: access.auth,
       port,
       dataDir,
       webDir,
@@ -129,6 +133,7 @@ describe.skipIf(!HAVE_CHROMIUM)('live overlays (headless Chromium, real hub + si
     // BDTWIN_WEB_DIST: a viewer built elsewhere (parallel work on web/dist).
     webDir = process.env.BDTWIN_WEB_DIST ?? (await demo.ensureWebBuild({ log }));
     tmp = await mkdtemp(path.join(tmpdir(), 'bdtwin-overlays-'));
+    access = await testAuth();
     server = await startHub();
     port = server.port;
     base = `http://127.0.0.1:${port}`;
@@ -183,6 +188,7 @@ describe.skipIf(!HAVE_CHROMIUM)('live overlays (headless Chromium, real hub + si
     await mkdir(OUT, { recursive: true });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+    await loginAs(context, base, access, 'operator');
     context.on('request', (r) => {
       requests.push(r.url());
     });

@@ -171,6 +171,22 @@ export interface AlertState extends EntityBase {
   level: number;
   messageVi: string;
   messageEn: string;
+  /**
+   * Who acknowledged this raise and when (ISO), set by `POST /api/alerts/:key/ack`. Dropped when
+   * the alert is raised anew or escalates (a new raise needs a new acknowledgement); kept when
+   * it clears, so the record of who saw it stays with it.
+   */
+  ack?: AlertAck;
+}
+
+export interface AlertAck {
+  by: string;
+  at: string;
+}
+
+/** `GET /api/alerts`: the alerts, newest first (active only unless `?all=1`). */
+export interface AlertsResponse {
+  alerts: AlertState[];
 }
 
 export type FeedEntity = AirStationState | WaterGaugeState | TrafficSegmentState | VehicleState | AlertState;
@@ -250,7 +266,26 @@ export interface FeedStats {
   stored: { observations: number; trafficFlows: number; vehiclePositions: number };
   clients: number;
   entities: number;
-  mqtt: { mode: 'embedded' | 'external' | 'off'; port?: number; url?: string };
+  mqtt: {
+    mode: 'embedded' | 'external' | 'off';
+    port?: number;
+    url?: string;
+    /** External broker: connected now; reconnect attempts since the last loss (backoff). */
+    connected?: boolean;
+    reconnectAttempts?: number;
+    lastError?: string;
+  };
+  /** The SQLite store: failing now (items held, retried with backoff), and outages so far. */
+  storage?: {
+    ok: boolean;
+    file: string;
+    outages: number;
+    outageMsTotal: number;
+    failingSince?: string;
+    attempts?: number;
+    held?: number;
+    lastError?: string;
+  };
 }
 
 /** Topics and paths, in one place for the hub, the simulator, the benchmark and docs. */

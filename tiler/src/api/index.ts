@@ -4,6 +4,7 @@
 export * from './buildings.js';
 export * from './catalog.js';
 export * from './feeds.js';
+export * from './kiosk.js';
 export * from './landuse.js';
 export * from './layers.js';
 export * from './planning.js';

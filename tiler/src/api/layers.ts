@@ -16,6 +16,14 @@ export interface LayerInfo {
   url: string;
   /** Source and licence line the viewer must show while the layer is on screen (ODbL, CC-BY-SA…). */
   attribution?: string;
+  /** English title and attribution, where the data has them (the viewer's English UI; it falls
+   *  back to `title` / `attribution`). */
+  en?: LayerEnglish;
+}
+
+export interface LayerEnglish {
+  title?: string;
+  attribution?: string;
 }
 
 /**
@@ -28,4 +36,10 @@ export interface LayerManifestEntry {
   title: string;
   path: string;
   attribution?: string;
+  en?: LayerEnglish;
+  /**
+   * Who may see the layer and fetch its files: `public` (default), `planner`, `operator` or
+   * `admin` (docs/security.md). Enforced by the service on `/api/layers` and on every `/data/` file.
+   */
+  visibility?: 'public' | 'planner' | 'operator' | 'admin';
 }

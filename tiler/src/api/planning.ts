@@ -259,6 +259,12 @@ export interface ScenarioInfo {
   layers: ScenarioLayer[];
   metricsUrl: string;
   metricsCsvUrl?: string;
+  /**
+   * Who may see the scenario and fetch its files: `public` (published; the default when
+   * `scenarios.json` does not say), `planner` (a draft), `operator` or `admin`. Enforced by the
+   * service on `/api/scenarios` and on every file under `/data/scenarios/` (docs/security.md).
+   */
+  visibility?: 'public' | 'planner' | 'operator' | 'admin';
 }
 
 /** One entry of `scenarios.json` as `bdtwin plan` writes it: paths relative to that file. */

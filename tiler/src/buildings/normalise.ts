@@ -78,6 +78,9 @@ export function featureId(
   return idFrom(feature, attrs);
 }
 
+/** Most vertices in one footprint (all rings); real buildings have tens, rarely thousands. */
+export const MAX_FOOTPRINT_VERTICES = 100_000;
+
 export function normaliseFeature(
   feature: GeoJsonFeatureLike,
   file: string,
@@ -96,6 +99,8 @@ export function normaliseFeature(
 
   const geometry = feature.geometry as { type?: unknown; coordinates?: unknown } | null | undefined;
   if (!geometry) return reject('has no geometry');
+  if (typeof geometry !== 'object' || Array.isArray(geometry))
+    return reject(`geometry is ${JSON.stringify(geometry)?.slice(0, 40)}, not a GeoJSON geometry object`);
   let polygonsRaw: unknown[];
   if (geometry.type === 'Polygon') polygonsRaw = [geometry.coordinates];
   else if (geometry.type === 'MultiPolygon' && Array.isArray(geometry.coordinates)) {
@@ -106,6 +111,18 @@ export function normaliseFeature(
     );
   }
   if (polygonsRaw.length === 0) return reject('has no polygons');
+  // Counted before anything is allocated: a million-vertex "building" is a data error (a
+  // digitised outline of a whole district, a bad export) and would make one tile of its own
+  // tens of megabytes.
+  let vertices = 0;
+  for (const rings of polygonsRaw)
+    if (Array.isArray(rings)) for (const ring of rings) if (Array.isArray(ring)) vertices += ring.length;
+  if (vertices > MAX_FOOTPRINT_VERTICES) {
+    return reject(
+      `has ${vertices.toLocaleString('en')} vertices; a building footprint may have at most ` +
+        `${MAX_FOOTPRINT_VERTICES.toLocaleString('en')} (simplify it, or check it is a building)`,
+    );
+  }
 
   // Coordinates go onto the tangent plane at the feature's first vertex (metres east/north),
   // where repair tolerances are lengths. The round trip back is exact in practice: the offset

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { DATE_PATTERN, VISIBILITIES, type Visibility } from '../api/catalog.js';
 import { InputError } from '../errors.js';
+import { requestRole } from '../serve/auth/request.js';
+import { canSee } from '../serve/auth/roles.js';
 import { completenessCsv } from './completeness.js';
 import { CatalogService, catalogResponse, extraLayerEntries } from './service.js';
 
@@ -37,7 +39,14 @@ export async function registerCatalogRoutes(
       return reply.code(400).send({ error: 'date must be YYYY-MM-DD', field: 'date' });
     }
     try {
-      return catalogResponse(await service.catalog(), {
+      const role = requestRole(req);
+      const catalog = await service.catalog();
+      // The caller's role caps what `audience` can ask for: a kiosk cannot ask for operator layers.
+      const visible = catalog && {
+        ...catalog,
+        layers: catalog.layers.filter((l) => canSee(role, l.visibility)),
+      };
+      return catalogResponse(visible, {
         ...(audience ? { audience: audience as Visibility } : {}),
         ...(date ? { date } : {}),
       });
@@ -76,6 +85,7 @@ export async function registerCatalogRoutes(
       return undefined;
     });
     const listed = new Set(payload.map((l: { id?: unknown }) => String(l.id)));
-    return [...payload, ...extraLayerEntries(catalog, listed)];
+    const role = requestRole(req);
+    return [...payload, ...extraLayerEntries(catalog, listed).filter((l) => canSee(role, l.visibility))];
   });
 }

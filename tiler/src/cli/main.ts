@@ -5,6 +5,7 @@ import { serveCommand } from './serve-command.js';
 import { gtfsCommand, simulateCommand } from './simulate-command.js';
 import { terrainCommand } from './terrain-command.js';
 import { tileCommand } from './tile-command.js';
+import { tokensCommand, usersCommand } from './users-command.js';
 
 /** `bdtwin <command> …`: a thin layer over the library functions; returns the exit code. */
 
@@ -18,6 +19,8 @@ Usage:
   bdtwin serve [--port 8080] [--data <dir>] [--web <dir>]  serve viewer, tiles, /api/layers and the feed hub
   bdtwin simulate [--url http://localhost:8080] [--mqtt mqtt://localhost:1883]   simulated sensors, traffic, buses
   bdtwin gtfs --out <dir>                                  GTFS static feed of the Kaze buses
+  bdtwin users add <name> --role <role> | remove | list    local users of the service (docs/security.md)
+  bdtwin tokens add <source> [--topics …] | remove | list  ingest tokens for devices (HTTP and MQTT)
 
 Run \`bdtwin <command> --help\` for a command's options.`;
 
@@ -38,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
       return simulateCommand(rest);
     case 'gtfs':
       return gtfsCommand(rest);
+    case 'users':
+      return usersCommand(rest);
+    case 'tokens':
+      return tokensCommand(rest);
     case undefined:
     case '-h':
     case '--help':

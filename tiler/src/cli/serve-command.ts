@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FEED_DEFAULTS, type FeedHubOptions } from '../feeds/hub.js';
 import { RETENTION_DEFAULTS } from '../feeds/store/store.js';
+import { authSummary, loadAuth } from '../serve/auth/config.js';
 import { SERVER_DEFAULTS, startServer } from '../serve/server.js';
 import { intOption, parseOrUsage } from './main.js';
 
@@ -25,7 +26,14 @@ Feed options:
   --sync <full|normal>    SQLite synchronous mode (full: durable across power loss) [full]
   --retention-days <n>    keep raw observations this many days          [${RETENTION_DEFAULTS.rawDays}]
   --gtfs-rt-url <url>     poll a GTFS-realtime VehiclePositions feed every 10 s
-  --log                   log every request`;
+  --log                   log every request
+
+Access control (docs/security.md):
+  --auth-dir <dir>        users, ingest tokens and session secret           [build/auth]
+  --trust-proxy           behind a reverse proxy (X-Forwarded-For/-Proto; https → Secure cookies)
+  Environment: BDTWIN_USERS, BDTWIN_TOKENS, BDTWIN_SESSION_SECRET, BDTWIN_CORS_ORIGINS,
+  BDTWIN_OIDC_ISSUER / _CLIENT_ID / _CLIENT_SECRET / _ROLE_CLAIM / _REDIRECT_URL.
+  Users: bdtwin users add <name> --role planner|operator|admin; tokens: bdtwin tokens add <source>.`;
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const parsed = parseOrUsage(
@@ -44,6 +52,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
         sync: { type: 'string' },
         'retention-days': { type: 'string' },
         'gtfs-rt-url': { type: 'string' },
+        'auth-dir': { type: 'string' },
+        'trust-proxy': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -101,6 +111,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
           ...(existsSync(roadsFile) ? { roadsFile } : {}),
         };
   try {
+    const authDir = path.resolve(
+      (values['auth-dir'] as string | undefined) ?? path.join(REPO_ROOT, 'build/auth'),
+    );
+    const inside = path.relative(dataDir, authDir);
+    if (!inside.startsWith('..') && !path.isAbsolute(inside))
+      return fail(`--auth-dir ${authDir} is inside the data folder, which is served: put it elsewhere`);
+    const { auth, paths, corsOrigins } = await loadAuth(authDir);
     const server = await startServer({
       port,
       host,
@@ -108,8 +125,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
       webDir,
       logger: values.log === true,
       ...(feeds ? { feeds } : {}),
+      auth,
+      corsOrigins,
+      trustProxy: values['trust-proxy'] === true,
     });
     console.log(`bdtwin: serving ${server.url} (data ${dataDir}, viewer ${webDir})`);
+    for (const line of authSummary(auth, paths)) console.log(line);
     if (server.hub) console.log(feedSummary(server.url, server.hub.stats().mqtt, dbFile));
     const stop = () => {
       void server.close().then(() => process.exit(0));

@@ -25,7 +25,10 @@ Options:
   --roads <classes>        road classes to simulate                           [${D.roadClasses.join(',')}]
   --backfill <hours>       hours of past air quality sent first (VN_AQI NowCast) [${D.backfillHours}]
   --incident <kind[@min]>  flood or pm25, now or minutes after start; repeatable
-  --duration <s>           stop after this long                               [run until stopped]`;
+  --duration <s>           stop after this long                               [run until stopped]
+  --source <name>          ingest source name (MQTT user name)                [simulator]
+
+The ingest token (bdtwin tokens add simulator) is read from BDTWIN_INGEST_TOKEN, never argv.`;
 
 export async function simulateCommand(argv: string[]): Promise<number> {
   const parsed = parseOrUsage(
@@ -43,6 +46,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
         backfill: { type: 'string' },
         incident: { type: 'string', multiple: true },
         duration: { type: 'string' },
+        source: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -99,6 +103,8 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       ...(ints.duration! >= 0 ? { durationS: ints.duration! } : {}),
       repoRoot: REPO_ROOT,
       signal: controller.signal,
+      source: (values.source as string | undefined) ?? 'simulator',
+      ...(process.env.BDTWIN_INGEST_TOKEN ? { token: process.env.BDTWIN_INGEST_TOKEN } : {}),
     });
     console.log(
       `bdtwin simulate: done: ${stats.observations} observations, ${stats.flows} flows, ${stats.vehiclePositions} bus positions, ${stats.errors} errors`,

@@ -9,6 +9,7 @@ import {
   type TileReport,
   tileBuildings,
 } from '../tile.js';
+import { OutputWriteError } from '../tiles/publish.js';
 import { intOption, parseOrUsage } from './main.js';
 
 const D = TILE_DEFAULTS;
@@ -144,7 +145,12 @@ export async function tileCommand(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (progress) process.stderr.write('\n');
-    if (error instanceof InputError || error instanceof RejectedFeaturesError) return fail(error.message);
+    if (
+      error instanceof InputError ||
+      error instanceof RejectedFeaturesError ||
+      error instanceof OutputWriteError
+    )
+      return fail(error.message);
     console.error(`bdtwin tile: unexpected error while tiling: ${(error as Error).stack ?? error}`);
     return 2;
   }
@@ -181,7 +187,8 @@ export function summary(report: TileReport, out: string): string {
   lines.push(
     `features read:     ${report.featuresRead.toLocaleString('en')}`,
     `buildings written: ${report.buildingsWritten.toLocaleString('en')} in ${report.tiles} tiles, ${(report.bytesWritten / 1e6).toFixed(1)} MB` +
-      (report.tilesReused > 0 ? ` (${report.tilesWritten} rewritten, ${report.tilesReused} unchanged)` : ''),
+      (report.tilesReused > 0 ? ` (${report.tilesWritten} rewritten, ${report.tilesReused} unchanged)` : '') +
+      (report.tilesResumed ? `; ${report.tilesResumed} resumed from an interrupted run` : ''),
     `heights from:      height ${report.heightSources.height}, storeys ${report.heightSources.storeys}, default ${report.heightSources.default}`,
     ...formatRepairSummary(report.repairs),
     `rejected:          ${report.rejected.length}`,

@@ -49,6 +49,10 @@ async function startHub(dbFile: string): Promise<{ child: ChildProcess; url: str
       dir,
       '--feeds-db',
       dbFile,
+      // Its own (empty) auth folder, outside the served one: no ingest tokens, whatever the
+      // repository's build/auth has.
+      '--auth-dir',
+      `${dir}-auth`,
     ],
     { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -74,6 +78,7 @@ async function startHub(dbFile: string): Promise<{ child: ChildProcess; url: str
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(`${dir}-auth`, { recursive: true, force: true });
 });
 
 describe('durability', () => {
@@ -110,8 +115,9 @@ describe('durability', () => {
         if (!client.connected) return;
       }
     })();
-    const httpLoop = (async () => {
-      for (let n = 0; !stop; n++) {
+    // Eight HTTP senders at once, each its own range of results, beside the MQTT window.
+    const httpLoop = async (sender: number) => {
+      for (let n = sender * 1_000_000; !stop; n++) {
         try {
           const res = await fetch(`${first.url}/v1.1/Datastreams(${httpDs})/Observations`, {
             method: 'POST',
@@ -123,13 +129,14 @@ describe('durability', () => {
           return;
         }
       }
-    })();
-    while (acked.mqtt.size < 2000 || acked.http.size < 100) await new Promise((r) => setTimeout(r, 20));
+    };
+    const httpLoops = Array.from({ length: 8 }, (_, k) => httpLoop(k));
+    while (acked.mqtt.size < 2000 || acked.http.size < 400) await new Promise((r) => setTimeout(r, 20));
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
     stop = true;
     client.end(true);
-    await Promise.all([mqttLoop, httpLoop]);
+    await Promise.all([mqttLoop, ...httpLoops]);
 
     const second = await startHub(db);
     const results = async (ds: number) => {
@@ -143,8 +150,13 @@ describe('durability', () => {
     const lostMqtt = [...acked.mqtt].filter((n) => !storedMqtt.has(n));
     const lostHttp = [...acked.http].filter((n) => !storedHttp.has(n));
     expect(acked.mqtt.size).toBeGreaterThanOrEqual(2000);
+    expect(acked.http.size).toBeGreaterThanOrEqual(400);
     expect(lostMqtt).toEqual([]);
     expect(lostHttp).toEqual([]);
+    console.log(
+      `kill -9 under load: ${acked.mqtt.size} MQTT + ${acked.http.size} HTTP acknowledged, ` +
+        `${lostMqtt.length + lostHttp.length} lost`,
+    );
     second.child.kill('SIGTERM');
   });
 });

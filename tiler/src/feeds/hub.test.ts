@@ -41,6 +41,8 @@ beforeAll(async () => {
     dataDir: dir,
     webDir: dir,
     feeds: { dbFile: path.join(dir, 'hub.sqlite'), mqttPort: -1, log: (line) => hubLog.push(line) },
+    // Not about access control (serve/auth/boundaries.test.ts is): every caller sees every feed layer.
+    auth: { anonymousRole: 'admin' },
   });
   base = server.url;
   mqttUrl = `mqtt://127.0.0.1:${server.hub!.mqttPort}`;

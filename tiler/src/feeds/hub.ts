@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import type { FeedLayer, FeedStats } from '../api/feeds.js';
+import type { AlertAck, AlertState, FeedEntity, FeedLayer, FeedStats } from '../api/feeds.js';
 import { FEED_TOPICS } from '../api/feeds.js';
+import { FeedAccess } from './access.js';
 import { FeedInputError, INGEST_LIMITS, parseJsonBody } from './ingest/errors.js';
 import { decodeVehiclePositions } from './ingest/gtfs-rt.js';
-import { type EmbeddedBroker, startEmbeddedBroker } from './ingest/mqtt-embedded.js';
+import { type BrokerAccess, type EmbeddedBroker, startEmbeddedBroker } from './ingest/mqtt-embedded.js';
 import { type ExternalSubscriber, startExternalSubscriber } from './ingest/mqtt-external.js';
 import type { MqttOutcome } from './ingest/mqtt-handler.js';
 import { datastreamOfTopic, parseObservation } from './ingest/observation.js';
@@ -12,7 +13,7 @@ import type { IngestChannel, IngestItem, ObservationRecord } from './model.js';
 import { PushHub, type PushOptions } from './push/ws-push.js';
 import { Catalog, pointOf } from './state/catalog.js';
 import { LatestState } from './state/latest-state.js';
-import { GroupCommit } from './store/group-commit.js';
+import { GroupCommit, type RetryOptions } from './store/group-commit.js';
 import { FeedStore, RETENTION_DEFAULTS, type RetentionOptions, type SyncMode } from './store/store.js';
 
 /**
@@ -37,6 +38,10 @@ export interface FeedHubOptions {
   gtfsRtIntervalS?: number;
   push?: Partial<PushOptions>;
   log?: (line: string) => void;
+  /** How a store outage is ridden out (docs/reliability.md); tests shorten it. */
+  storeRetry?: Partial<Omit<RetryOptions, 'isTransient' | 'onFailure' | 'onRecovered'>>;
+  /** Who may connect to the embedded broker and use which topics (serve/auth/broker.ts). */
+  brokerAccess?: BrokerAccess;
   /** For tests: the hub's clock. */
   now?: () => number;
 }
@@ -44,6 +49,23 @@ export interface FeedHubOptions {
 export const FEED_DEFAULTS = { mqttPort: 1883, dbFile: 'build/feeds/hub.sqlite' };
 
 const SWEEP_INTERVAL_MS = 5_000;
+
+/**
+ * A store outage is retried for 30 s (50 ms, 100 ms … 5 s apart) holding up to 200,000 items
+ * (~100 s at 2,000/s, some tens of MB); past that senders get 503 or no PUBACK and resend.
+ */
+export const STORE_RETRY_DEFAULTS = {
+  baseDelayMs: 50,
+  maxDelayMs: 5_000,
+  giveUpAfterMs: 30_000,
+  maxHeld: 200_000,
+};
+
+/** SQLite errors that can clear by themselves or by an operator: locked, busy, disk full, I/O. */
+export function isTransientStoreError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL)/.test(code);
+}
 const RETENTION_INTERVAL_MS = 3_600_000;
 
 export class FeedHub {
@@ -51,6 +73,8 @@ export class FeedHub {
   readonly catalog: Catalog;
   readonly state: LatestState;
   readonly push: PushHub;
+  /** Who may see which Things, layers and entities (feeds/access.ts). */
+  readonly access: FeedAccess;
   readonly now: () => number;
   private readonly commits: GroupCommit<IngestItem, number>;
   private readonly segments = new Map<string, [number, number]>();
@@ -58,6 +82,10 @@ export class FeedHub {
   private external: ExternalSubscriber | undefined;
   private timers: NodeJS.Timeout[] = [];
   private readonly log: (line: string) => void;
+  /** Items whose effect on the latest state is applied but not yet stored (a failed commit). */
+  private readonly applied = new WeakSet<IngestItem>();
+  private readonly unwrittenLatest = new Map<string, FeedEntity>();
+  private readonly outages = { count: 0, totalMs: 0, lastError: '' };
   readonly counters = {
     accepted: { http: 0, mqtt: 0, traffic: 0, vehicles: 0 },
     rejected: { http: 0, mqtt: 0 },
@@ -68,6 +96,7 @@ export class FeedHub {
     this.log = options.log ?? ((line) => console.error(line));
     this.store = new FeedStore(options.dbFile, { sync: options.sync ?? 'full' });
     this.catalog = new Catalog(this.store);
+    this.access = new FeedAccess(this.store);
     this.state = new LatestState(this.catalog);
     this.state.load(this.store.latestEntities());
     // Hourly means of the last 12 h, so the VN_AQI NowCast continues across a restart.
@@ -78,7 +107,28 @@ export class FeedHub {
         this.state.seedRollup(ds.id, r.minuteMs, r.count, r.sum);
       }
     }
-    this.commits = new GroupCommit((items) => this.commitBatch(items));
+    this.commits = new GroupCommit((items) => this.commitBatch(items), 5_000, {
+      ...STORE_RETRY_DEFAULTS,
+      ...options.storeRetry,
+      isTransient: isTransientStoreError,
+      onFailure: (error, attempt, nextDelayMs, held) => {
+        const e = error as Error & { code?: string };
+        if (attempt === 1) this.outages.count++;
+        this.outages.lastError = `${e.code ?? e.name}: ${e.message}`;
+        // Attempt 1 and then every doubling: a few lines per outage, not one per retry.
+        if ((attempt & (attempt - 1)) === 0)
+          this.log(
+            `bdtwin hub: store ${this.store.file} failed (${this.outages.lastError}); attempt ${attempt}, ` +
+              `retrying in ${nextDelayMs} ms with ${held} items held (not acknowledged)`,
+          );
+      },
+      onRecovered: (downMs, committed) => {
+        this.outages.totalMs += downMs;
+        this.log(
+          `bdtwin hub: store ${this.store.file} is back after ${downMs} ms; ${committed} held items stored`,
+        );
+      },
+    });
     this.push = new PushHub(
       {
         hubId: this.store.hubId,
@@ -100,6 +150,7 @@ export class FeedHub {
         hub.broker = await startEmbeddedBroker(hub.handleMqtt, {
           port: options.mqttPort ?? FEED_DEFAULTS.mqttPort,
           host: options.mqttHost ?? 'localhost',
+          ...(options.brokerAccess ? { access: options.brokerAccess } : {}),
         });
       }
     } catch (error) {
@@ -221,6 +272,36 @@ export class FeedHub {
     });
   }
 
+  /**
+   * Acknowledges an alert's current raise: stored (latest state and the `alert_acks` record in
+   * one transaction) before it is pushed to viewers. A raise already acknowledged keeps its first
+   * acknowledgement. Undefined when there is no alert with that key.
+   */
+  acknowledgeAlert(key: string, by: string): AlertState | undefined {
+    const current = this.state.entities.get(key);
+    if (current?.layer !== 'alerts') return undefined;
+    if (current.ack) return current;
+    const acked = this.state.acknowledge(key, by, this.now());
+    if (!acked?.ack) return undefined;
+    const changed = this.state.takeChanged();
+    const others = changed.filter((e) => e.key !== key);
+    this.store.transaction(() => {
+      if (others.length) this.store.writeBatch({ observations: [], flows: [], vehicles: [], latest: others });
+      this.store.writeAck(acked as AlertState & { ack: AlertAck });
+    });
+    this.push.publish(changed);
+    return acked;
+  }
+
+  /** The alerts, newest raise first: active ones, or all (cleared included) with `all`. */
+  alerts(all = false): AlertState[] {
+    const out: AlertState[] = [];
+    for (const e of this.state.entities.values()) {
+      if (e.layer === 'alerts' && (all || e.active)) out.push(e);
+    }
+    return out.sort((a, b) => b.time.localeCompare(a.time) || a.key.localeCompare(b.key));
+  }
+
   stats(): FeedStats {
     return {
       hubId: this.hubId,
@@ -234,8 +315,9 @@ export class FeedHub {
       },
       clients: this.push.clientCount,
       entities: this.state.entities.size,
+      storage: this.storageStatus(),
       mqtt: this.external
-        ? { mode: 'external', url: this.external.url }
+        ? { mode: 'external', url: this.external.url, ...this.external.status() }
         : this.broker
           ? { mode: 'embedded', ...(this.broker.port !== undefined ? { port: this.broker.port } : {}) }
           : { mode: 'off' },
@@ -250,6 +332,7 @@ export class FeedHub {
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.commits.flush();
+    this.commits.stop();
     this.push.close();
     await this.broker?.close();
     await this.external?.close();
@@ -272,28 +355,63 @@ export class FeedHub {
     } else this.external?.publish(FEED_TOPICS.errors, json);
   }
 
-  /** One transaction: rules update the latest state, everything is written, then pushed. */
+  /** The store's health for /api/feeds/stats: failing now, and outages so far. */
+  storageStatus(): NonNullable<FeedStats['storage']> {
+    const failing = this.commits.failing;
+    return {
+      ok: !failing,
+      file: this.store.file,
+      outages: this.outages.count,
+      outageMsTotal: this.outages.totalMs,
+      ...(failing
+        ? {
+            failingSince: new Date(failing.sinceMs).toISOString(),
+            attempts: failing.attempts,
+            held: failing.held,
+            lastError: this.outages.lastError,
+          }
+        : {}),
+    };
+  }
+
+  /**
+   * One transaction: rules update the latest state, everything is written, then pushed.
+   * Retried as a whole after a store failure, so it must not apply an item twice: an item's
+   * effect on the latest state is applied once, and entity changes not yet written carry over.
+   */
   private commitBatch(items: IngestItem[]): number[] {
     const now = this.now();
     const observations: ObservationRecord[] = [];
     const flows = [];
     const vehicles = [];
     for (const item of items) {
+      const fresh = !this.applied.has(item);
+      this.applied.add(item);
       if (item.kind === 'observation') {
         observations.push(item.record);
-        this.state.applyObservation(item.record, now);
+        if (fresh) this.state.applyObservation(item.record, now);
       } else if (item.kind === 'traffic') {
         flows.push(item.record);
         const r = item.record;
         const pos = this.segmentPosition(r.segmentId, r.lonDeg, r.latDeg);
-        if (pos) this.state.applyTraffic(r, pos, now);
+        if (pos && fresh) this.state.applyTraffic(r, pos, now);
       } else {
         vehicles.push(item.record);
-        this.state.applyVehicle(item.record, now);
+        if (fresh) this.state.applyVehicle(item.record, now);
       }
     }
-    const latest = this.state.takeChanged();
-    const ids = this.store.writeBatch({ observations, flows, vehicles, latest });
+    for (const e of this.state.takeChanged()) this.unwrittenLatest.set(e.key, e);
+    const latest = [...this.unwrittenLatest.values()];
+    let ids: number[];
+    try {
+      ids = this.store.writeBatch({ observations, flows, vehicles, latest });
+    } catch (error) {
+      // Name the file: "database or disk is full" alone does not say which disk.
+      if (error instanceof Error && !error.message.startsWith(this.store.file))
+        error.message = `${this.store.file}: ${error.message}${'code' in error ? ` (${error.code})` : ''}`;
+      throw error;
+    }
+    this.unwrittenLatest.clear();
     this.push.publish(latest);
     let k = 0;
     return items.map((item) => (item.kind === 'observation' ? ids[k++]! : 0));

@@ -2,17 +2,22 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { createWebSocketStream } from 'ws';
 import {
+  type AlertsResponse,
   type BBox,
   FEED_LAYERS,
   type FeedLayer,
   type HistoryResponse,
   type StateAtResponse,
 } from '../api/feeds.js';
+import { requireRole } from '../serve/auth/plugin.js';
+import { requestRole } from '../serve/auth/request.js';
+import { ackIdentity } from './alerts/ack-identity.js';
 import type { FeedHub } from './hub.js';
 import { FeedInputError, INGEST_LIMITS, parseInstant, parseJsonBody } from './ingest/errors.js';
 import { decodeVehiclePositions } from './ingest/gtfs-rt.js';
 import { registerSensorThings } from './ingest/sensorthings.js';
 import { stateAt } from './push/replay.js';
+import { StorageUnavailableError } from './store/group-commit.js';
 
 /**
  * The hub's HTTP and WebSocket endpoints, mounted on the service (`bdtwin serve`):
@@ -20,6 +25,7 @@ import { stateAt } from './push/replay.js';
  * - `/v1.1/…` SensorThings API; `POST /api/traffic/flow` (TrafficFlowObserved);
  *   `POST /api/gtfs-rt/vehicle-positions` (protobuf FeedMessage);
  * - `GET /api/history`, `GET /api/state?at=`, `GET /api/feeds/stats`;
+ * - `GET /api/alerts[?all=1]`, `POST /api/alerts/:key/ack` `{ "by" }` (see alerts/ack-identity.ts);
  * - WebSocket `/ws` (viewers) and `/mqtt` (MQTT over WebSocket, embedded broker only).
  *
  * Registered in their own plugin scope, so their JSON parsing and error shapes
@@ -62,6 +68,9 @@ export async function registerFeedRoutes(app: FastifyInstance, hub: FeedHub): Pr
     scope.setErrorHandler((error: FastifyError, req, reply) => {
       if (req.method === 'POST') hub.rejectedHttp();
       if (error instanceof FeedInputError) return reply.code(error.status).send(error.toJSON());
+      // A store outage outlasted its retries: not stored, so not acknowledged; send it again.
+      if (error instanceof StorageUnavailableError)
+        return reply.code(503).header('Retry-After', '5').send({ error: error.publicMessage });
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return reply
           .code(413)
@@ -77,8 +86,9 @@ export async function registerFeedRoutes(app: FastifyInstance, hub: FeedHub): Pr
       }
       if ((error.statusCode ?? 500) < 500)
         return reply.code(error.statusCode!).send({ error: error.message });
-      req.log.error(error);
-      return reply.code(500).send({ error: error.message });
+      req.log.error({ err: error, reqId: req.id }, 'feed request failed');
+      // Never the internal message (SQLite errors name files and statements): the id finds the log line.
+      return reply.code(500).send({ error: `internal error (request id ${req.id})`, requestId: req.id });
     });
 
     registerSensorThings(scope, hub);
@@ -114,6 +124,9 @@ export async function registerFeedRoutes(app: FastifyInstance, hub: FeedHub): Pr
           if (!hub.store.getEntity('datastreams', ds))
             throw new FeedInputError(404, `Datastream(${ds}) does not exist`, 'datastream');
         }
+        // A Datastream the caller may not see answers exactly as a missing one.
+        if (!hub.access.canSeeDatastream(requestRole(req), ds))
+          throw new FeedInputError(404, `Datastream(${ds}) does not exist`, 'datastream');
         const toMs = q.to ? parseInstant(q.to) : hub.now();
         if (toMs === undefined) throw new FeedInputError(400, 'to must be an ISO 8601 instant', 'to');
         const fromMs = q.from ? parseInstant(q.from) : toMs - 24 * 3_600_000;
@@ -165,14 +178,42 @@ export async function registerFeedRoutes(app: FastifyInstance, hub: FeedHub): Pr
           }
           bbox = b as BBox;
         }
-        return { at: new Date(atMs).toISOString(), entities: stateAt(hub, atMs, layers, bbox) };
+        const role = requestRole(req);
+        // Replay shows what live shows: nothing the caller's role may not see.
+        const entities = stateAt(hub, atMs, layers, bbox).filter((e) => hub.access.canSeeEntity(role, e));
+        return { at: new Date(atMs).toISOString(), entities };
       },
     );
 
-    scope.get('/api/feeds/stats', async () => ({ ...hub.stats(), push: hub.push.clientStats() }));
+    scope.get<{ Querystring: Record<string, string | undefined> }>(
+      '/api/alerts',
+      { preHandler: requireRole('operator') },
+      async (req): Promise<AlertsResponse> => ({
+        alerts: hub.alerts(req.query.all === '1' || req.query.all === 'true'),
+      }),
+    );
 
-    scope.get('/ws', { websocket: true }, (socket) => {
-      hub.push.attach(socket);
+    scope.post<{ Params: { key: string } }>(
+      '/api/alerts/:key/ack',
+      { preHandler: requireRole('operator') },
+      async (req, reply) => {
+        const by = ackIdentity(req);
+        const alert = hub.acknowledgeAlert(req.params.key, by);
+        if (!alert) throw new FeedInputError(404, `alert ${req.params.key} does not exist`, 'key');
+        return reply.code(200).send({ alert });
+      },
+    );
+
+    // Health counters (no observations, no places): public, as a load balancer's probe needs it.
+    scope.get('/api/feeds/stats', async () => ({
+      ...hub.stats(),
+      push: hub.push.clientStats(),
+    }));
+
+    scope.get('/ws', { websocket: true }, (socket, req) => {
+      // The role is fixed for the connection's life (log in again → reconnect).
+      const role = requestRole(req);
+      hub.push.attach(socket, (e) => hub.access.canSeeEntity(role, e));
     });
 
     scope.get('/mqtt', { websocket: true }, (socket, req) => {

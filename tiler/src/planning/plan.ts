@@ -116,6 +116,8 @@ export async function buildPlan(manifestFile: string, options: PlanOptions): Pro
     return p;
   };
 
+  // A killed earlier run may have left a staging folder, or its previous output moved aside.
+  const leftovers = await StagedFolder.recover(options.out);
   const staged = await StagedFolder.create(options.out);
   try {
     const index: ScenarioIndexEntry[] = [];
@@ -256,6 +258,7 @@ export async function buildPlan(manifestFile: string, options: PlanOptions): Pro
     };
     await writeFile(staged.file('report.json'), `${JSON.stringify(report, null, 2)}\n`);
     await staged.commit();
+    await StagedFolder.removeLeftovers(leftovers);
     return report;
   } catch (error) {
     await staged.abort();

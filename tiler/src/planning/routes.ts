@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ScenarioIndexEntry, ScenarioInfo } from '../api/planning.js';
 import { InputError } from '../errors.js';
+import { requestRole } from '../serve/auth/request.js';
+import { canSee } from '../serve/auth/roles.js';
 import { DATA_URL_PREFIX } from '../serve/layers.js';
 
 /**
@@ -33,6 +35,7 @@ export function toScenarioInfo(entries: readonly ScenarioIndexEntry[]): Scenario
     layers: e.layers.map(({ path: p, ...layer }) => ({ ...layer, url: url(p) })),
     metricsUrl: url(e.metricsPath),
     ...(e.metricsCsvPath ? { metricsCsvUrl: url(e.metricsCsvPath) } : {}),
+    ...(e.visibility !== undefined ? { visibility: e.visibility } : {}),
   }));
 }
 
@@ -60,8 +63,10 @@ export async function registerScenarioRoutes(
   options: { dataDir: string },
 ): Promise<void> {
   const dataDir = path.resolve(options.dataDir);
-  app.get('/api/scenarios', async (_req, reply) => {
+  app.get('/api/scenarios', async (req, reply) => {
     reply.header('Cache-Control', 'no-cache');
-    return listScenarios(dataDir);
+    const role = requestRole(req);
+    // Drafts are left out for callers who may not see them (their files answer 404 too).
+    return (await listScenarios(dataDir)).filter((s) => canSee(role, s.visibility ?? 'public'));
   });
 }

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LayerInfo, LayerKind, LayerManifestEntry } from '../api/layers.js';
 import { InputError } from '../errors.js';
+import { VISIBILITIES, type Visibility } from './auth/roles.js';
 
 /**
  * The layers a data folder offers: from its `layers.json` manifest when present, otherwise
@@ -32,8 +33,22 @@ export function validateManifest(json: unknown, file: string): LayerManifestEntr
         `${where} has kind ${JSON.stringify(e.kind)}; expected one of ${KINDS.join(', ')}`,
       );
     }
+    if (e.visibility !== undefined && !VISIBILITIES.includes(e.visibility)) {
+      throw new InputError(
+        file,
+        `${where} has visibility ${JSON.stringify(e.visibility)}; expected one of ${VISIBILITIES.join(', ')}`,
+      );
+    }
     if (e.attribution !== undefined && typeof e.attribution !== 'string') {
       throw new InputError(file, `${where} attribution must be a string`);
+    }
+    if (
+      e.en !== undefined &&
+      (typeof e.en !== 'object' ||
+        e.en === null ||
+        Object.entries(e.en).some(([k, v]) => !['title', 'attribution'].includes(k) || typeof v !== 'string'))
+    ) {
+      throw new InputError(file, `${where} en must be an object with string "title" and/or "attribution"`);
     }
     if (path.isAbsolute(e.path!) || e.path!.split(/[\\/]/).includes('..')) {
       throw new InputError(file, `${where} path must stay inside the data folder`);
@@ -55,7 +70,15 @@ function guessVectorKind(name: string): LayerKind {
   return 'points';
 }
 
+/** A layer as listed, with the visibility the service enforces (`public` unless the manifest says). */
+export type VisibleLayer = LayerInfo & { visibility: Visibility };
+
+/** The layers without their visibility (what `/api/layers` answers, once filtered by role). */
 export async function discoverLayers(dataDir: string): Promise<LayerInfo[]> {
+  return (await discoverLayersWithVisibility(dataDir)).map(({ visibility: _v, ...layer }) => layer);
+}
+
+export async function discoverLayersWithVisibility(dataDir: string): Promise<VisibleLayer[]> {
   const manifest = path.join(dataDir, 'layers.json');
   if (await exists(manifest)) {
     let json: unknown;
@@ -64,16 +87,20 @@ export async function discoverLayers(dataDir: string): Promise<LayerInfo[]> {
     } catch (error) {
       throw new InputError(manifest, `is not valid JSON (${(error as Error).message})`);
     }
-    return validateManifest(json, manifest).map(({ id, kind, title, path: p, attribution }) => ({
-      id,
-      kind,
-      title,
-      url: toUrl(p),
-      ...(attribution ? { attribution } : {}),
-    }));
+    return validateManifest(json, manifest).map(
+      ({ id, kind, title, path: p, attribution, en, visibility }) => ({
+        id,
+        kind,
+        title,
+        url: toUrl(p),
+        ...(attribution ? { attribution } : {}),
+        ...(en ? { en } : {}),
+        visibility: visibility ?? 'public',
+      }),
+    );
   }
   if (!(await exists(dataDir))) return [];
-  const layers: LayerInfo[] = [];
+  const layers: VisibleLayer[] = [];
   for (const entry of (await readdir(dataDir, { withFileTypes: true })).sort((a, b) =>
     a.name.localeCompare(b.name),
   )) {
@@ -84,6 +111,7 @@ export async function discoverLayers(dataDir: string): Promise<LayerInfo[]> {
           kind: 'buildings',
           title: entry.name,
           url: toUrl(`${entry.name}/tileset.json`),
+          visibility: 'public',
         });
       } else if (await exists(path.join(dataDir, entry.name, 'layer.json'))) {
         layers.push({
@@ -91,11 +119,12 @@ export async function discoverLayers(dataDir: string): Promise<LayerInfo[]> {
           kind: 'terrain',
           title: entry.name,
           url: toUrl(`${entry.name}/layer.json`),
+          visibility: 'public',
         });
       }
     } else if (entry.name.endsWith('.geojson')) {
       const id = entry.name.replace(/\.geojson$/, '');
-      layers.push({ id, kind: guessVectorKind(id), title: id, url: toUrl(entry.name) });
+      layers.push({ id, kind: guessVectorKind(id), title: id, url: toUrl(entry.name), visibility: 'public' });
     }
   }
   return layers;

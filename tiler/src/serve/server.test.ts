@@ -56,7 +56,8 @@ describe('bdtwin serve', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('model/gltf-binary');
     expect(res.headers.get('content-encoding')).toBe('gzip');
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    // Same origin only by default (no CORS allow-list configured): see the CORS test below.
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
     expect(res.headers.get('cache-control')).toBe('no-cache');
     const etag = res.headers.get('etag');
     expect(etag).toBeTruthy();
@@ -119,6 +120,7 @@ describe('bdtwin serve with a layers.json manifest', () => {
         title: 'Trạm xe buýt',
         path: 'stops.geojson',
         attribution: '© OpenStreetMap contributors (ODbL)',
+        en: { title: 'Bus stops' },
       },
     ];
     await writeFile(path.join(dir, 'layers.json'), JSON.stringify(manifest));
@@ -129,6 +131,7 @@ describe('bdtwin serve with a layers.json manifest', () => {
         title: 'Trạm xe buýt',
         url: '/data/stops.geojson',
         attribution: '© OpenStreetMap contributors (ODbL)',
+        en: { title: 'Bus stops' },
       },
     ]);
   });
@@ -146,6 +149,19 @@ describe('bdtwin serve with a layers.json manifest', () => {
     await writeFile(path.join(dir, 'layers.json'), '[]');
     expect((await fetch(`${s.url}/api/layers`)).status).toBe(200);
   });
+
+  it('rejects an English block that is not title/attribution strings', async () => {
+    await writeFile(
+      path.join(dir, 'layers.json'),
+      JSON.stringify([{ id: 'x', kind: 'points', title: 'x', path: 'x', en: { title: 3 } }]),
+    );
+    const res = await fetch(`${s.url}/api/layers`);
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { message: string }).message).toMatch(
+      /layers\.json: layer #0 en must be an object with string "title" and\/or "attribution"/,
+    );
+    await writeFile(path.join(dir, 'layers.json'), '[]');
+  });
 });
 
 describe('security headers', () => {
@@ -155,10 +171,12 @@ describe('security headers', () => {
     expect(csp).toMatch(/default-src 'self'/);
     expect(csp).toMatch(/object-src 'none'/);
     expect(csp).toMatch(/worker-src 'self' blob:/);
+    // The self-hosted UI font (Be Vietnam Pro, bundled by Vite) loads from this origin.
+    expect(csp).toMatch(/font-src 'self' data:/);
     expect(csp).not.toMatch(/https?:\/\//); // no third-party origin anywhere
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('strict-transport-security')).toBeNull();
-    // Other origins' viewers may still fetch tiles.
-    expect((await get('/api/layers')).headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    // Without a CORS allow-list, other origins may not embed the service's responses either.
+    expect((await get('/api/layers')).headers.get('cross-origin-resource-policy')).toBe('same-origin');
   });
 });

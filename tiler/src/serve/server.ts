@@ -8,8 +8,15 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registerCatalogRoutes } from '../catalog/routes.js';
 import { FeedHub, type FeedHubOptions } from '../feeds/hub.js';
 import { registerFeedRoutes } from '../feeds/routes.js';
+import { registerKioskRoutes } from '../kiosk/routes.js';
 import { registerScenarioRoutes } from '../planning/routes.js';
-import { DATA_URL_PREFIX, discoverLayers } from './layers.js';
+import { brokerAccessOf } from './auth/broker.js';
+import { DataAccess } from './auth/data-access.js';
+import { type AuthOptions, registerAuth } from './auth/plugin.js';
+import { requestRole } from './auth/request.js';
+import { canSee } from './auth/roles.js';
+import { registerErrorHandler } from './errors.js';
+import { DATA_URL_PREFIX, discoverLayersWithVisibility } from './layers.js';
 
 /**
  * The bdtwin HTTP service: the built viewer at `/`, data (tilesets, GeoJSON) at `/data/…`,
@@ -36,6 +43,15 @@ export interface ServerOptions {
   feeds?: FeedHubOptions;
   /** Mount the routes of a hub opened by the caller instead (it stays the caller's to close). */
   hub?: FeedHub;
+  /**
+   * Users, sessions, ingest tokens, OIDC (docs/security.md). Without it nobody can log in, every
+   * caller is public and ingest is open: what tests of other features get.
+   */
+  auth?: AuthOptions;
+  /** Origins allowed to call the service from a browser (CORS); default none: same origin only. */
+  corsOrigins?: string[];
+  /** Behind a reverse proxy: trust X-Forwarded-For/-Proto (client address, https → Secure cookies). */
+  trustProxy?: boolean;
 }
 
 export const SERVER_DEFAULTS = { port: 8080, host: 'localhost' };
@@ -68,8 +84,17 @@ function setContentType(reply: { header(name: string, value: string): unknown },
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const dataDir = path.resolve(options.dataDir);
   const webDir = path.resolve(options.webDir);
-  const app = Fastify({ logger: options.logger ?? false });
-  await app.register(cors, { origin: '*' });
+  const corsOrigins = options.corsOrigins ?? [];
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: options.trustProxy ?? false,
+    // JSON APIs take small bodies; ingest routes set their own limits (feeds/ingest/errors.ts).
+    bodyLimit: 256 * 1024,
+  });
+  registerErrorHandler(app);
+  // Same origin only unless an allow-list is configured (BDTWIN_CORS_ORIGINS); credentials are
+  // never sent cross-origin, so another site cannot use a logged-in operator's session.
+  await app.register(cors, { origin: corsOrigins.length > 0 ? corsOrigins : false });
   await app.register(helmet, {
     // A policy that still lets CesiumJS run: its web workers are same-origin scripts (some
     // created from blob: URLs), its decoders are WebAssembly, its widgets set inline styles,
@@ -91,8 +116,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
         upgradeInsecureRequests: null,
       },
     },
-    // Tiles and GeoJSON are fetched by other origins' viewers too (CORS above).
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    // Other origins may embed tiles only when they are on the CORS allow-list.
+    crossOriginResourcePolicy: { policy: corsOrigins.length > 0 ? 'cross-origin' : 'same-origin' },
     crossOriginEmbedderPolicy: false,
     // Served over plain HTTP on a LAN: HSTS would lock browsers out of http://.
     strictTransportSecurity: false,
@@ -103,14 +128,22 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     threshold: 1024,
   });
 
+  // Who the caller is, before any route; then the /data/ gate (404 for what the role may not see).
+  await registerAuth(app, options.auth ?? {});
+  app.addHook('onRequest', new DataAccess(dataDir, 1_000, (m) => app.log.error(m)).onRequest);
+
   if (options.hub) await registerFeedRoutes(app, options.hub);
 
-  app.get('/api/layers', async (_req, reply) => {
+  app.get('/api/layers', async (req, reply) => {
     reply.header('Cache-Control', 'no-cache');
-    return discoverLayers(dataDir);
+    const role = requestRole(req);
+    return (await discoverLayersWithVisibility(dataDir))
+      .filter((l) => canSee(role, l.visibility))
+      .map(({ visibility: _v, ...layer }) => layer);
   });
   await registerScenarioRoutes(app, { dataDir });
   await registerCatalogRoutes(app, { dataDir });
+  await registerKioskRoutes(app, { dataDir });
 
   await app.register(fastifyStatic, {
     root: dataDir,
@@ -170,7 +203,14 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? SERVER_DEFAULTS.host;
-  const ownHub = options.feeds ? await FeedHub.open({ mqttHost: host, ...options.feeds }) : undefined;
+  const tokens = options.auth?.tokens;
+  const ownHub = options.feeds
+    ? await FeedHub.open({
+        mqttHost: host,
+        ...(tokens ? { brokerAccess: brokerAccessOf(tokens) } : {}),
+        ...options.feeds,
+      })
+    : undefined;
   const hub = options.hub ?? ownHub;
   let app: FastifyInstance;
   try {

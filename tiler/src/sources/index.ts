@@ -113,6 +113,9 @@ function looksLikeSequence(text: string): boolean {
  */
 export function detectFormat(file: string, head: Uint8Array, notes: string[] = []): SourceFormat {
   if (head.length === 0) throw new InputError(file, 'is empty (0 bytes)');
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+    throw new InputError(file, 'is UTF-16 text (it starts with a UTF-16 byte order mark): save it as UTF-8');
+  }
   const ext = path.extname(file).toLowerCase();
   const byExt = EXTENSIONS[ext];
   const magic = sniff(head);

@@ -145,6 +145,8 @@ export async function writeTerrain(
   const maxZoom = plan.length - 1;
   const rtin = new Rtin(options.gridSize);
   const total = plan.reduce((n, l) => n + l.tiles.length, 0);
+  // A killed earlier run may have left a staging folder, or its previous output moved aside.
+  const leftovers = await StagedFolder.recover(options.out);
   const staged = await StagedFolder.create(options.out);
   const hash = createHash('sha256');
   let done = 0;
@@ -208,6 +210,7 @@ export async function writeTerrain(
     await writeFile(staged.file('layer.json'), json);
     bytes += Buffer.byteLength(json);
     await staged.commit();
+    await StagedFolder.removeLeftovers(leftovers);
     return {
       sources,
       coverage: source.coverage,

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { formatNumber, type MessageId, t } from '../i18n';
+import { formatNumber, localText, type MessageId, t } from '../i18n';
 import type { CatalogController, LayerEntry } from './controller';
 import { formatDateTime, formatDay } from './format';
 import { legendRows, matchesSearch } from './style';
@@ -10,7 +10,7 @@ export function CatalogPanel({ controller, onClose }: { controller: CatalogContr
   const [openCard, setOpenCard] = useState<string | null>(null);
   const groups = controller.sectors.map((s) => ({
     id: s.id,
-    title: s.title.vi,
+    title: localText(s.title),
     entries: controller.entries.filter((e) => e.owner !== 'private' && e.info.sector === s.id),
   }));
   const privates = controller.entries.filter((e) => e.owner === 'private');
@@ -94,7 +94,7 @@ function LayerRow({
   onCard(): void;
 }) {
   const { info } = entry;
-  const title = info.title.vi;
+  const title = localText(info.title);
   const rows = legendRows(info.style, title, t('catalog.legend.other'));
   return (
     <div className="catalog-layer" data-layer={info.id} data-shown={entry.shown} data-status={entry.status}>
@@ -156,7 +156,7 @@ function LayerRow({
       )}
       {cardOpen && (
         <dl className="catalog-card" data-testid="catalog-card">
-          {info.description && <p>{info.description.vi}</p>}
+          {info.description && <p>{localText(info.description)}</p>}
           <Row label="catalog.meta.kind" value={t(`catalog.kind.${info.kind}` as MessageId)} />
           <Row label="catalog.meta.source" value={info.source} />
           <Row

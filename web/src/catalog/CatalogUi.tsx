@@ -1,7 +1,8 @@
 import './catalog.css';
 import { type RefObject, useEffect, useReducer, useRef, useState } from 'react';
-import { formatNumber, t } from '../i18n';
+import { formatNumber, localText, t } from '../i18n';
 import type { LoadPhase, TwinScene } from '../scene/twinScene';
+import { catalogUrlSync } from '../state/appUrlSync';
 import { CatalogPanel } from './CatalogPanel';
 import { CompletenessDashboard } from './CompletenessDashboard';
 import { CatalogController } from './controller';
@@ -21,13 +22,19 @@ export function CatalogUi({ twinRef, phase }: { twinRef: RefObject<TwinScene | n
   const [panelOpen, setPanelOpen] = useState(false);
   const [dashboardOpen, setDashboardOpen] = useState(false);
   const [dragging, setDragging] = useState(false);
-  const [notice, setNotice] = useState<{ text: string; error: boolean } | null>(null);
+  // The notice's text is made at render (`text()`), so it follows a language switch.
+  const [notice, setNotice] = useState<{ text: () => string; error: boolean } | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const twin = phase === 'layers' ? null : twinRef.current;
   useEffect(() => {
     if (!twin) return;
-    const c = new CatalogController(twin, rerender);
+    // The shown layers follow the shareable URL (web/src/state/appUrlSync.ts).
+    const urlSync = catalogUrlSync();
+    const c: CatalogController = new CatalogController(twin, () => {
+      rerender();
+      urlSync.changed(c);
+    });
     setController(c);
     const uninstall = installCatalogHooks(c, {
       openPanel: setPanelOpen,
@@ -51,19 +58,12 @@ export function CatalogUi({ twinRef, phase }: { twinRef: RefObject<TwinScene | n
           controller.date,
         );
         await controller.addPrivate(dropped.collection, dropped.info);
-        setNotice({
-          text: t('catalog.drop.added', {
-            name: file.name,
-            count: formatNumber(dropped.collection.features.length, 0),
-          }),
-          error: false,
-        });
+        const count = dropped.collection.features.length;
+        setNotice({ text: () => t('catalog.drop.added', { name: file.name, count }), error: false });
         setPanelOpen(true);
       } catch (e) {
-        setNotice({
-          text: e instanceof DropError ? e.message : String((e as Error).message ?? e),
-          error: true,
-        });
+        const message = String((e as Error).message ?? e);
+        setNotice({ text: e instanceof DropError ? () => e.text() : () => message, error: true });
       }
     }
   };
@@ -96,6 +96,9 @@ export function CatalogUi({ twinRef, phase }: { twinRef: RefObject<TwinScene | n
 
   if (!controller) return null;
   const selected = controller.selected;
+  // The layer's title in the active language (the stored one is the language at pick time).
+  const selectedLayer = selected ? controller.entry(selected.layerId) : undefined;
+  const selectedTitle = selectedLayer ? localText(selectedLayer.info.title) : selected?.title;
   return (
     <>
       <div className="catalog-buttons">
@@ -140,9 +143,9 @@ export function CatalogUi({ twinRef, phase }: { twinRef: RefObject<TwinScene | n
         <CompletenessDashboard controller={controller} onClose={() => setDashboardOpen(false)} />
       )}
       {selected && (
-        <section className="panel catalog-feature" aria-label={selected.title} data-testid="catalog-feature">
+        <section className="panel catalog-feature" aria-label={selectedTitle} data-testid="catalog-feature">
           <header>
-            <h2>{selected.title}</h2>
+            <h2>{selectedTitle}</h2>
             <button
               type="button"
               className="close"
@@ -171,7 +174,7 @@ export function CatalogUi({ twinRef, phase }: { twinRef: RefObject<TwinScene | n
           onClick={() => setNotice(null)}
           data-testid="catalog-notice"
         >
-          {notice.text}
+          {notice.text()}
         </button>
       )}
       {dragging && <div className="catalog-drop">{t('catalog.drop.over')}</div>}

@@ -1,4 +1,4 @@
-import { formatNumber, t } from '../i18n';
+import { formatNumber, localText, localTextOf, t } from '../i18n';
 import { SECTOR_IDS, SECTORS, type SectorId } from './contracts';
 import { type CatalogController, COMPLETENESS_BREAKS } from './controller';
 import { formatShare } from './format';
@@ -14,7 +14,7 @@ function shareColor(share: number): string {
 export function completenessCsvText(controller: CatalogController): string {
   const table = controller.completeness;
   if (!table) return '';
-  const titles = SECTORS.map((s) => s.title.vi);
+  const titles = SECTORS.map((s) => localText(s.title));
   const head = [t('completeness.ward'), t('completeness.area'), ...titles, t('completeness.overall')];
   const pct = (v: number) => (Math.round(v * 1000) / 10).toFixed(1);
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
@@ -46,7 +46,7 @@ export function CompletenessDashboard({
   onClose(): void;
 }) {
   const table = controller.completeness;
-  const title = (id: string) => controller.entry(id)?.info.title.vi ?? id;
+  const title = (id: string) => localTextOf(controller.entry(id)?.info.title, id);
   return (
     <section className="panel completeness" aria-label={t('completeness.heading')} data-testid="completeness">
       <header>
@@ -64,7 +64,7 @@ export function CompletenessDashboard({
             <option value="overall">{t('completeness.map.overall')}</option>
             {SECTORS.map((s) => (
               <option key={s.id} value={s.id}>
-                {s.title.vi}
+                {localText(s.title)}
               </option>
             ))}
           </select>
@@ -92,7 +92,7 @@ export function CompletenessDashboard({
                 <th className="num">{t('completeness.area')}</th>
                 {SECTORS.map((s) => (
                   <th key={s.id} className="num">
-                    {s.title.vi}
+                    {localText(s.title)}
                   </th>
                 ))}
                 <th className="num">{t('completeness.overall')}</th>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { t } from '../i18n';
+import { localText, t } from '../i18n';
 import { REORGANISATION_2025 } from './contracts';
 import type { CatalogController } from './controller';
 import { formatDay, parseDay } from './format';
@@ -63,7 +63,7 @@ export function DateControl({ controller }: { controller: CatalogController }) {
         if (!e.shown || !counts) {
           return (
             <p key={e.info.id} className="muted">
-              {t('catalog.date.noLayer', { title: e.info.title.vi })}
+              {t('catalog.date.noLayer', { title: localText(e.info.title) })}
             </p>
           );
         }

@@ -1,3 +1,4 @@
+import { localText } from '../i18n';
 import type { FeatureCollection } from '../scene/geojson';
 import type { TwinScene } from '../scene/twinScene';
 import type {
@@ -287,7 +288,7 @@ export class CatalogController {
         if (!entry?.shown) continue;
         const hit = scene.pickedFeature(picked);
         if (hit) {
-          this.selected = { ...hit, title: entry.info.title.vi };
+          this.selected = { ...hit, title: localText(entry.info.title) };
           this.changed();
           return true;
         }

@@ -1,3 +1,4 @@
+import { type MessageId, t } from '../i18n';
 import type { Feature, FeatureCollection, Geometry } from '../scene/geojson';
 import { CADASTRAL_COLORS, type CatalogLayerInfo, type LayerStyle } from './contracts';
 
@@ -10,7 +11,20 @@ import { CADASTRAL_COLORS, type CatalogLayerInfo, type LayerStyle } from './cont
  * message says so rather than drawing it 200 m or 500 km off.
  */
 
-export class DropError extends Error {}
+/** A file that cannot be drawn: the message is a catalog key, so it reads in the UI's language
+ *  (`message` is the text at the time it was thrown, for logs and tests). */
+export class DropError extends Error {
+  constructor(
+    readonly id: MessageId,
+    readonly params: Record<string, string | number> = {},
+  ) {
+    super(t(id, params));
+  }
+  /** The message in the language active now. */
+  text(): string {
+    return t(this.id, this.params);
+  }
+}
 
 export interface Dropped {
   name: string;
@@ -31,12 +45,12 @@ export async function readZip(bytes: Uint8Array): Promise<Map<string, Uint8Array
       break;
     }
   }
-  if (eocd < 0) throw new DropError('không phải tệp ZIP hợp lệ');
+  if (eocd < 0) throw new DropError('catalog.drop.error.notZip');
   const count = view.getUint16(eocd + 10, true);
   let p = view.getUint32(eocd + 16, true);
   const files = new Map<string, Uint8Array>();
   for (let k = 0; k < count; k++) {
-    if (view.getUint32(p, true) !== 0x02014b50) throw new DropError('thư mục ZIP bị hỏng');
+    if (view.getUint32(p, true) !== 0x02014b50) throw new DropError('catalog.drop.error.zipDirectory');
     const method = view.getUint16(p + 10, true);
     const compressed = view.getUint32(p + 20, true);
     const nameLength = view.getUint16(p + 28, true);
@@ -51,7 +65,7 @@ export async function readZip(bytes: Uint8Array): Promise<Map<string, Uint8Array
     const base = (name.split('/').pop() ?? name).toLowerCase();
     if (method === 0) files.set(base, data);
     else if (method === 8) files.set(base, await inflateRaw(data));
-    else throw new DropError(`${name}: kiểu nén ZIP ${method} chưa hỗ trợ`);
+    else throw new DropError('catalog.drop.error.zipMethod', { name, method: String(method) });
   }
   return files;
 }
@@ -104,7 +118,8 @@ function polygonFromParts(parts: Ring[]): Geometry {
 
 export function readShp(shp: Uint8Array): (Geometry | null)[] {
   const view = new DataView(shp.buffer, shp.byteOffset, shp.byteLength);
-  if (shp.length < 100 || view.getInt32(0, false) !== 9994) throw new DropError('.shp: sai mã nhận dạng tệp');
+  if (shp.length < 100 || view.getInt32(0, false) !== 9994)
+    throw new DropError('catalog.drop.error.shpSignature');
   const out: (Geometry | null)[] = [];
   let p = 100;
   while (p + 8 <= shp.length) {
@@ -129,7 +144,7 @@ export function readShp(shp: Uint8Array): (Geometry | null)[] {
       out.push({ type: 'MultiPoint', coordinates });
       continue;
     }
-    if (base !== 3 && base !== 5) throw new DropError(`.shp: kiểu hình học ${type} chưa hỗ trợ`);
+    if (base !== 3 && base !== 5) throw new DropError('catalog.drop.error.shpType', { type: String(type) });
     const numParts = view.getInt32(r + 36, true);
     const numPoints = view.getInt32(r + 40, true);
     const pts = r + 44 + 4 * numParts;
@@ -206,7 +221,8 @@ function encodingOf(cpg: string | undefined): string {
 export function checkLonLat(fc: FeatureCollection, name: string, prj?: string): void {
   if (prj && /^\s*PROJCS|PROJCRS/i.test(prj)) {
     throw new DropError(
-      `${name}: toạ độ phẳng (${/VN[-_ ]?2000/i.test(prj) ? 'VN-2000' : 'hệ chiếu'}), trình duyệt chỉ vẽ WGS 84 kinh độ/vĩ độ — hãy nhập bằng “npx bdtwin add” để chuyển hệ toạ độ`,
+      /VN[-_ ]?2000/i.test(prj) ? 'catalog.drop.error.projectedVn2000' : 'catalog.drop.error.projected',
+      { name },
     );
   }
   let bad = 0;
@@ -221,11 +237,9 @@ export function checkLonLat(fc: FeatureCollection, name: string, prj?: string): 
     for (const x of c) visit(x);
   };
   for (const f of fc.features) visit((f.geometry as { coordinates?: unknown } | null)?.coordinates);
-  if (seen === 0) throw new DropError(`${name}: không có đối tượng nào có hình học`);
+  if (seen === 0) throw new DropError('catalog.drop.error.noGeometry', { name });
   if (bad > seen / 2) {
-    throw new DropError(
-      `${name}: toạ độ không phải kinh độ/vĩ độ (có vẻ là mét, VN-2000 hoặc UTM) — hãy nhập bằng “npx bdtwin add”`,
-    );
+    throw new DropError('catalog.drop.error.notLonLat', { name });
   }
 }
 
@@ -233,9 +247,7 @@ function asCollection(json: unknown, name: string): FeatureCollection {
   const j = json as { type?: string; features?: unknown; crs?: { properties?: { name?: string } } };
   const crs = j?.crs?.properties?.name;
   if (crs && !/CRS84|4326/.test(crs)) {
-    throw new DropError(
-      `${name}: khai báo hệ toạ độ ${crs}; hãy nhập bằng “npx bdtwin add” để chuyển sang WGS 84`,
-    );
+    throw new DropError('catalog.drop.error.declaredCrs', { name, crs });
   }
   if (j?.type === 'FeatureCollection' && Array.isArray(j.features)) return json as FeatureCollection;
   if (j?.type === 'Feature') return { type: 'FeatureCollection', features: [json as Feature] };
@@ -245,7 +257,7 @@ function asCollection(json: unknown, name: string): FeatureCollection {
       features: [{ type: 'Feature', properties: {}, geometry: json as Geometry }],
     };
   }
-  throw new DropError(`${name}: không phải GeoJSON (FeatureCollection, Feature hoặc hình học)`);
+  throw new DropError('catalog.drop.error.notGeoJson', { name });
 }
 
 const LAND_USE_ATTRIBUTES = ['use', 'loai_dat', 'ma_loai_dat', 'mdsd', 'landuse_code', 'kyhieu'];
@@ -288,7 +300,7 @@ export async function parseDroppedFile(name: string, bytes: Uint8Array, today: s
   if (lower.endsWith('.zip') || (bytes[0] === 0x50 && bytes[1] === 0x4b)) {
     const files = await readZip(bytes);
     const shpName = [...files.keys()].find((k) => k.endsWith('.shp'));
-    if (!shpName) throw new DropError(`${name}: trong ZIP không có tệp .shp`);
+    if (!shpName) throw new DropError('catalog.drop.error.noShp', { name });
     const stem = shpName.slice(0, -4);
     const dbf = files.get(`${stem}.dbf`);
     const prj = files.get(`${stem}.prj`);
@@ -310,7 +322,7 @@ export async function parseDroppedFile(name: string, bytes: Uint8Array, today: s
     try {
       json = JSON.parse(new TextDecoder().decode(bytes));
     } catch (e) {
-      throw new DropError(`${name}: không đọc được JSON (${(e as Error).message})`);
+      throw new DropError('catalog.drop.error.badJson', { name, message: (e as Error).message });
     }
     collection = asCollection(json, name);
     checkLonLat(collection, name);
@@ -325,8 +337,10 @@ export async function parseDroppedFile(name: string, bytes: Uint8Array, today: s
       title: { vi: title, en: title },
       url: '',
       sector: 'dat-dai',
-      source: `Tệp thả vào trình duyệt: ${name}`,
-      licence: 'chưa rõ',
+      // The file's name (data, any language); the panel says "private layer (dropped file…)"
+      // and shows 'unknown' as the licence in the UI's language.
+      source: name,
+      licence: 'unknown',
       crsOfOrigin: crs,
       validFrom: today,
       validTo: null,

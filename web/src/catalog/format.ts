@@ -1,10 +1,10 @@
-import { formatNumber, locale } from '../i18n';
+import { formatNumber, getLocale } from '../i18n';
 
-/** `2025-07-01` → `01/07/2025` (vi-VN), independent of the browser's time zone. */
+/** `2025-07-01` → `01/07/2025` (vi-VN and en-GB), independent of the browser's time zone. */
 export function formatDay(day: string): string {
   const d = new Date(`${day}T00:00:00Z`);
   if (Number.isNaN(d.getTime())) return day;
-  return new Intl.DateTimeFormat(locale, {
+  return new Intl.DateTimeFormat(getLocale(), {
     day: '2-digit',
     month: '2-digit',
     year: 'numeric',
@@ -12,11 +12,11 @@ export function formatDay(day: string): string {
   }).format(d);
 }
 
-/** An ISO date-time as vi-VN date and time in Vietnam (UTC+7). */
+/** An ISO date-time as date and time (active locale) in Vietnam (UTC+7). */
 export function formatDateTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, {
+  return new Intl.DateTimeFormat(getLocale(), {
     day: '2-digit',
     month: '2-digit',
     year: 'numeric',
@@ -26,7 +26,7 @@ export function formatDateTime(iso: string): string {
   }).format(d);
 }
 
-/** A share 0–1 as a vi-VN percentage with one decimal: `18,8 %`. */
+/** A share 0–1 as a percentage in the active locale with one decimal: `18,8 %`. */
 export function formatShare(share: number): string {
   return `${formatNumber(Math.round(share * 1000) / 10, 1)} %`;
 }

@@ -29,6 +29,7 @@ import {
   VerticalOrigin,
   type Viewer,
 } from 'cesium';
+import { canvasFont } from '../i18n/font';
 import {
   type Feature,
   type FeatureCollection,
@@ -327,7 +328,7 @@ async function drape(
       ref.label = labels.add({
         text: String(text),
         position,
-        font: info.kind === 'points' ? '12px sans-serif' : '600 15px sans-serif',
+        font: info.kind === 'points' ? canvasFont(400, 12) : canvasFont(600, 15),
         fillColor: Color.WHITE,
         outlineColor: info.kind === 'points' ? Color.BLACK : colorOf(f, 1).darken(0.4, new Color()),
         outlineWidth: 3,

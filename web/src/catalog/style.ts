@@ -1,3 +1,4 @@
+import { localText } from '../i18n';
 import type { CatalogLayerInfo, LayerStyle, LocalText } from './contracts';
 
 /**
@@ -11,7 +12,7 @@ export interface LegendRow {
   label: string;
 }
 
-const text = (t: LocalText | undefined, fallback: string) => t?.vi ?? fallback;
+const text = (t: LocalText | undefined, fallback: string) => (t ? localText(t) : fallback);
 
 /** Legend rows, in the style's order; `otherLabel` names the catch-all class of categorical styles. */
 export function legendRows(style: LayerStyle, title: string, otherLabel: string): LegendRow[] {

@@ -32,6 +32,20 @@ interface LightHooks {
   /** Building id under a canvas pixel (read from EXT_mesh_features + EXT_structural_metadata). */
   pick(x: number, y: number): string | null;
   error: string | null;
+  /** Tile contents (glb models) loaded so far (npm run bench:kiosk). */
+  tilesLoadedCount: number;
+  /**
+   * Put the camera at a shareable camera view (web/src/state/viewState.ts units), in the local
+   * east-north-up frame the ReorientationPlugin gives the tileset (flat-earth offsets from
+   * HOME_VIEW, good to a few metres across the city). For the kiosk benchmark's flight.
+   */
+  setCamera(view: {
+    lonDeg: number;
+    latDeg: number;
+    heightM: number;
+    headingDeg: number;
+    pitchDeg: number;
+  }): void;
 }
 
 declare global {
@@ -41,7 +55,14 @@ declare global {
 }
 
 const status = document.getElementById('status')!;
-const hooks: LightHooks = { loaded: false, meshes: 0, pick: () => null, error: null };
+const hooks: LightHooks = {
+  loaded: false,
+  meshes: 0,
+  pick: () => null,
+  error: null,
+  tilesLoadedCount: 0,
+  setCamera: () => {},
+};
 window.__bdtwinLight = hooks;
 
 const DEG = Math.PI / 180;
@@ -115,7 +136,23 @@ async function main() {
   let modelLoaded = false;
   tiles.addEventListener('load-model', () => {
     modelLoaded = true;
+    hooks.tilesLoadedCount++;
   });
+  hooks.setCamera = (v) => {
+    // Metres per degree at the home latitude (WGS84), enough for a city-sized frame.
+    const lat0 = HOME_VIEW.lat * DEG;
+    const mLat = 111_132.954 - 559.822 * Math.cos(2 * lat0);
+    const mLon = 111_319.49 * Math.cos(lat0);
+    const x = (v.lonDeg - HOME_VIEW.lon) * mLon;
+    const z = -(v.latDeg - HOME_VIEW.lat) * mLat;
+    camera.position.set(x, v.heightM, z);
+    const h = v.headingDeg * DEG;
+    const p = v.pitchDeg * DEG;
+    const dir = [Math.sin(h) * Math.cos(p), Math.sin(p), -Math.cos(h) * Math.cos(p)] as const;
+    controls.target.set(x + dir[0] * 100, v.heightM + dir[1] * 100, z + dir[2] * 100);
+    camera.lookAt(controls.target);
+    controls.update();
+  };
   const frame = () => {
     requestAnimationFrame(frame);
     controls.update();

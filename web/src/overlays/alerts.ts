@@ -1,12 +1,14 @@
+import type { AlertAck } from '../../../tiler/src/api/feeds.js';
 import type { AlertState } from '../api';
 
 /**
  * The alert list an operator works through. The hub raises and clears alerts (VN_AQI band ≥ 4,
  * flood alarm I–III, a sensor silent > 10 min); it has no notion of "seen". Here an alert stays
  * listed until someone acknowledges it — even after the hub clears it, so a flood peak at 3 am
- * is still on the wall at 7 am. Acknowledgements are kept in the browser (see docs/overlays.md:
- * the hub has no acknowledge endpoint yet), keyed by the raise, so an escalation (II → III) or a
- * new raise after clearing shows again.
+ * is still on the wall at 7 am. Here (the city viewer) acknowledgements are kept in the browser,
+ * keyed by the raise, so an escalation (II → III) or a new raise after clearing shows again. The
+ * operations centre (/ops) acknowledges on the hub instead (`POST /api/alerts/:key/ack`): the
+ * hub's `ack` arrives with the alert state and is carried on the item.
  */
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -27,6 +29,8 @@ export interface AlertItem {
   messageEn: string;
   lonDeg: number;
   latDeg: number;
+  /** Who acknowledged this raise on the hub, and when (the operations centre's acknowledge). */
+  ack?: AlertAck;
 }
 
 export function severityOf(a: Pick<AlertState, 'kind' | 'level'>): Severity {
@@ -68,7 +72,11 @@ export class AlertBook {
     for (const a of alerts) {
       const prev = this.raised.get(a.key);
       if (a.active) {
-        if (prev?.active && prev.level === a.level) continue;
+        if (prev?.active && prev.level === a.level) {
+          if (a.ack) prev.ack = a.ack;
+          else delete prev.ack;
+          continue;
+        }
         this.raised.set(a.key, {
           key: a.key,
           ackId: ackIdOf(a),
@@ -82,10 +90,12 @@ export class AlertBook {
           messageEn: a.messageEn,
           lonDeg: a.lonDeg,
           latDeg: a.latDeg,
+          ...(a.ack ? { ack: a.ack } : {}),
         });
       } else if (prev) {
         // Cleared by the hub: listed (as cleared) until acknowledged.
         prev.active = false;
+        if (a.ack) prev.ack = a.ack;
       }
     }
   }
@@ -97,9 +107,14 @@ export class AlertBook {
     }
   }
 
-  /** What the list shows: unacknowledged raises, sorted. */
+  /**
+   * What the list shows, sorted: raises not acknowledged in this browser; a cleared raise also
+   * goes once acknowledged on the hub (an active one stays, showing who acknowledged it).
+   */
   items(): AlertItem[] {
-    return [...this.raised.values()].filter((i) => !this.acknowledged.has(i.ackId)).sort(compareAlerts);
+    return [...this.raised.values()]
+      .filter((i) => !this.acknowledged.has(i.ackId) && (i.active || !i.ack))
+      .sort(compareAlerts);
   }
 
   get(key: string): AlertItem | undefined {

@@ -1,4 +1,4 @@
-import { locale } from '../i18n';
+import { getLocale } from '../i18n';
 
 /**
  * Times in the operations centre's zone (Vietnam, UTC+7, no DST), whatever the browser's zone:
@@ -6,39 +6,43 @@ import { locale } from '../i18n';
  */
 export const TIME_ZONE = 'Asia/Ho_Chi_Minh';
 
-const timeFormat = new Intl.DateTimeFormat(locale, {
-  timeZone: TIME_ZONE,
-  hour: '2-digit',
-  minute: '2-digit',
-  hour12: false,
-});
-const timeSecondsFormat = new Intl.DateTimeFormat(locale, {
-  timeZone: TIME_ZONE,
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hour12: false,
-});
-const dateTimeFormat = new Intl.DateTimeFormat(locale, {
-  timeZone: TIME_ZONE,
-  day: '2-digit',
-  month: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hour12: false,
-});
+/** One formatter per (kind, locale): the language can switch at run time (i18n/index.ts). */
+const formats = new Map<string, Intl.DateTimeFormat>();
+function format(kind: 'time' | 'seconds' | 'dateTime', t: number | string): string {
+  const loc = getLocale();
+  const key = `${kind}:${loc}`;
+  let f = formats.get(key);
+  if (!f) {
+    const base: Intl.DateTimeFormatOptions = {
+      timeZone: TIME_ZONE,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    };
+    f = new Intl.DateTimeFormat(
+      loc,
+      kind === 'seconds'
+        ? { ...base, second: '2-digit' }
+        : kind === 'dateTime'
+          ? { ...base, day: '2-digit', month: '2-digit' }
+          : base,
+    );
+    formats.set(key, f);
+  }
+  return f.format(typeof t === 'string' ? Date.parse(t) : t);
+}
 
 /** "14:05" */
 export function formatTime(t: number | string): string {
-  return timeFormat.format(typeof t === 'string' ? Date.parse(t) : t);
+  return format('time', t);
 }
 
 /** "14:05:09" */
 export function formatTimeSeconds(t: number | string): string {
-  return timeSecondsFormat.format(typeof t === 'string' ? Date.parse(t) : t);
+  return format('seconds', t);
 }
 
-/** "14:05 26/11" (vi-VN order) */
+/** "14:05 26/11" (vi-VN) or "26/11, 14:05" (en-GB) */
 export function formatDateTime(t: number | string): string {
-  return dateTimeFormat.format(typeof t === 'string' ? Date.parse(t) : t);
+  return format('dateTime', t);
 }

@@ -166,6 +166,18 @@ describe('alert book', () => {
     expect(severityOf({ kind: 'stale', level: 0 })).toBe('info');
   });
 
+  it("carries the hub's acknowledgement; a cleared alert acknowledged on the hub leaves the list", () => {
+    const book = new AlertBook();
+    const raised = alert('alert:flood:water:5', true, 2);
+    book.update([raised]);
+    expect(book.items()[0]!.ack).toBeUndefined();
+    const ack = { by: 'Nguyễn Văn An', at: '2025-07-01T00:05:00.000Z' };
+    book.update([{ ...raised, seq: 2, ack }]); // same raise, acknowledged: listed, with who
+    expect(book.items().map((i) => i.ack)).toEqual([ack]);
+    book.update([{ ...alert('alert:flood:water:5', false, 0, '2025-07-01T01:00:00.000Z'), ack }]);
+    expect(book.items()).toEqual([]);
+  });
+
   it('lists only active alerts in a replayed moment', () => {
     expect(
       replayAlertItems([alert('alert:air:air:3', false, 0), alert('alert:flood:water:5', true, 1)]).map(

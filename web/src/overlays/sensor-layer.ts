@@ -15,7 +15,8 @@ import {
   VerticalOrigin,
 } from 'cesium';
 import type { AirStationState, WaterGaugeState } from '../api';
-import { formatNumber } from '../i18n';
+import { formatNumber, getLocale, onLangChange } from '../i18n';
+import { canvasFont } from '../i18n/font';
 import type { GroundHeights } from './ground';
 import { drawAirMarker, drawGaugeMarker, PIXEL_RATIO } from './markers';
 import { airMarker, gaugeMarker, type MarkerLook } from './sensors';
@@ -53,6 +54,7 @@ export class SensorLayer {
   private groundTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly images = new Map<string, HTMLCanvasElement>();
   private readonly unlisten: () => void;
+  private readonly unlistenLang: () => void;
 
   constructor(
     private readonly scene: Scene,
@@ -64,6 +66,12 @@ export class SensorLayer {
       new BillboardCollection({ scene, blendOption: BlendOption.TRANSLUCENT }),
     );
     this.labels = scene.primitives.add(new LabelCollection({ scene }));
+    // Language switched: redraw the gauges, whose images show a number in the UI locale.
+    this.unlistenLang = onLangChange(() => {
+      for (const item of this.items.values())
+        if (item.entity.layer !== 'air') this.setImage(item.billboard, item.look, item.entity);
+      this.requestRender();
+    });
     // Terrain arrived (or changed): re-sample every sensor's foot.
     this.unlisten = ground.onChange(() => {
       for (const [key, item] of this.items) {
@@ -162,6 +170,7 @@ export class SensorLayer {
 
   destroy(): void {
     this.unlisten();
+    this.unlistenLang();
     if (this.groundTimer) clearTimeout(this.groundTimer);
     if (!this.scene.isDestroyed()) {
       this.scene.primitives.remove(this.billboards);
@@ -172,7 +181,10 @@ export class SensorLayer {
   // --- internals ---------------------------------------------------------------------------
 
   private setImage(billboard: Billboard, look: MarkerLook, e: Sensor): void {
-    let image = this.images.get(look.imageId);
+    // A gauge's image carries a number ("1,5 mm" / "1.5 mm"): one image per locale, since
+    // Cesium's texture atlas keeps the first image drawn under an id.
+    const imageId = e.layer === 'air' ? look.imageId : `${look.imageId}@${getLocale()}`;
+    let image = this.images.get(imageId);
     if (!image) {
       image =
         e.layer === 'air'
@@ -181,9 +193,9 @@ export class SensorLayer {
               gaugeMarker(e),
               e.rainMm !== undefined && e.rainMm > 0 ? `${formatNumber(e.rainMm)} mm` : undefined,
             );
-      this.images.set(look.imageId, image);
+      this.images.set(imageId, image);
     }
-    billboard.setImage(look.imageId, image);
+    billboard.setImage(imageId, image);
   }
 
   private addLabel(e: Sensor, position: Cartesian3): Label {
@@ -191,7 +203,7 @@ export class SensorLayer {
     return this.labels.add({
       text,
       position,
-      font: '600 12px sans-serif',
+      font: canvasFont(600, 12),
       fillColor: Color.WHITE,
       outlineColor: Color.BLACK,
       outlineWidth: 3,

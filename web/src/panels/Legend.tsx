@@ -1,5 +1,5 @@
 import type { LayerInfo } from '../api';
-import { t } from '../i18n';
+import { inLang, t } from '../i18n';
 import { legendEntries, type StyleMode } from '../scene/buildingStyle';
 import { BOUNDARY_STYLE, BUS_STOP_STYLE, ROAD_STYLES } from '../scene/layerStyle';
 
@@ -64,7 +64,7 @@ export function Legend({ mode, onModeChange, layers }: Props) {
             .map((l) => (
               <li key={l.id}>
                 <span className="dot" style={{ background: BUS_STOP_STYLE.color }} />
-                {l.title}
+                {inLang(l.title, l.en?.title)}
               </li>
             ))}
         </ul>

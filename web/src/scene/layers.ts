@@ -28,6 +28,8 @@ import {
   type Viewer,
 } from 'cesium';
 import type { LayerInfo } from '../api';
+import { inLang, onLangChange } from '../i18n';
+import { canvasFont, uiFontReady } from '../i18n/font';
 import { type Feature, fetchGeoJson, labelPoint, linesOf, type Position, pointsOf } from './geojson';
 import { BOUNDARY_STYLE, BUS_STOP_STYLE, ROAD_STYLES, type RoadClass } from './layerStyle';
 
@@ -86,13 +88,24 @@ async function groundHeights(
 
 export async function loadLayer(viewer: Viewer, info: LayerInfo, options: LoadOptions): Promise<LoadedLayer> {
   const layer = await loadLayerContent(viewer, info, options);
-  if (!info.attribution) return layer;
-  // Licences such as ODbL and CC-BY-SA require the source to be shown with the data.
-  const credit = new Credit(escapeHtml(info.attribution), true);
+  const attribution = info.attribution;
+  if (!attribution) return layer;
+  // Licences such as ODbL and CC-BY-SA require the source to be shown with the data; in the
+  // active language where the layer has an English line (a switch swaps the credit).
+  const creditNow = () => new Credit(escapeHtml(inLang(attribution, info.en?.attribution)), true);
+  let credit = creditNow();
   viewer.creditDisplay.addStaticCredit(credit);
+  const unlisten = onLangChange(() => {
+    if (viewer.isDestroyed()) return;
+    viewer.creditDisplay.removeStaticCredit(credit);
+    credit = creditNow();
+    viewer.creditDisplay.addStaticCredit(credit);
+    viewer.scene.requestRender();
+  });
   return {
     ...layer,
     destroy() {
+      unlisten();
       if (!viewer.isDestroyed()) viewer.creditDisplay.removeStaticCredit(credit);
       layer.destroy();
     },
@@ -278,11 +291,13 @@ async function loadBoundaries(viewer: Viewer, info: LayerInfo, options: LoadOpti
     options.terrain,
     named.map((n) => n.at),
   );
+  // Canvas labels keep the glyphs of the font loaded when first drawn: wait for Be Vietnam Pro.
+  await uiFontReady;
   for (const [i, { name, at }] of named.entries()) {
     labels.add({
       text: name,
       position: Cartesian3.fromDegrees(at[0], at[1], ground[i]! + 30),
-      font: '600 20px sans-serif',
+      font: canvasFont(600, 20),
       fillColor: Color.WHITE,
       outlineColor: Color.fromCssColorString('#5a0050'),
       outlineWidth: 4,
@@ -309,6 +324,7 @@ async function loadPoints(
   const fc = await fetchGeoJson<{ name?: string }>(info.url, signal);
   const all = fc.features.flatMap((f) => pointsOf(f.geometry));
   const ground = await groundHeights(terrain, all);
+  await uiFontReady;
   let k = 0;
   const points = new PointPrimitiveCollection();
   const labels = new LabelCollection({ scene: viewer.scene });
@@ -330,7 +346,7 @@ async function loadPoints(
         labels.add({
           text: name,
           position,
-          font: '13px sans-serif',
+          font: canvasFont(400, 13),
           fillColor: Color.WHITE,
           outlineColor: Color.BLACK,
           outlineWidth: 3,

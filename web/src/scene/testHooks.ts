@@ -2,6 +2,8 @@ import { Cartesian3, Cartographic, SceneTransforms } from 'cesium';
 import type { BuildingProperties } from '../api';
 import type { OverlayController } from '../overlays/controller';
 import { type OverlayHooks, overlayHooks } from '../overlays/hooks';
+import { cameraViewOf } from '../state/cesiumView';
+import type { CameraView } from '../state/viewState';
 import type { LookAt } from './camera';
 import type { TwinScene } from './twinScene';
 
@@ -31,6 +33,8 @@ export interface BdtwinHooks {
   lookAt(view: LookAt): void;
   /** The same, animated; resolves when the flight ends. */
   flyTo(view: LookAt, durationS?: number): Promise<boolean>;
+  /** Where the camera is now, as the shareable URL writes it (web/src/state/viewState.ts). */
+  cameraView(): CameraView;
   /** The live overlays (web/src/overlays/hooks.ts), when the viewer runs them. */
   readonly overlays?: OverlayHooks;
 }
@@ -75,6 +79,9 @@ export function installTestHooks(twin: TwinScene, overlays?: OverlayController):
     },
     flyTo(view, durationS) {
       return twin.flyTo(view, durationS);
+    },
+    cameraView() {
+      return cameraViewOf(twin.viewer);
     },
   };
   window.__bdtwin = hooks;

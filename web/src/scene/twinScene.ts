@@ -9,7 +9,7 @@ import {
   type Viewer,
 } from 'cesium';
 import { BUILDING_PROPERTY_IDS, type BuildingProperties, type LayerInfo } from '../api';
-import { t } from '../i18n';
+import { onLangChange, t } from '../i18n';
 import { buildingStyle, HIGHLIGHT_COLOR, type StyleMode } from './buildingStyle';
 import { flyTo, HOME_VIEW, type LookAt, lookAt } from './camera';
 import { fetchLayers, type LoadedLayer, loadLayer } from './layers';
@@ -310,6 +310,12 @@ export class TwinScene {
     const home = this.viewer.homeButton;
     if (!home) return;
     home.viewModel.tooltip = t('home.tooltip');
+    // The tooltip is Cesium's, outside React: follow a language switch here.
+    this.cleanups.push(
+      onLangChange(() => {
+        home.viewModel.tooltip = t('home.tooltip');
+      }),
+    );
     const remove = home.viewModel.command.beforeExecute.addEventListener((e: { cancel: boolean }) => {
       e.cancel = true;
       void this.flyTo(HOME_VIEW);

@@ -24,6 +24,11 @@ export const INGEST_LIMITS = {
   maxJsonBytes: 64 * 1024,
   /** A TrafficFlowObserved batch or a GTFS-rt feed. */
   maxBatchBytes: 2 * 1024 * 1024,
+  /**
+   * Deepest nesting of arrays and objects in a JSON body: SensorThings needs a handful; a
+   * hostile body nested thousands deep would cost every later JSON walk (and stack) dearly.
+   */
+  maxJsonDepth: 64,
   /** Device clocks drift; beyond this an observation "from the future" is an error. */
   maxFutureSkewMs: 5 * 60_000,
 } as const;
@@ -51,9 +56,36 @@ export function parseJsonBody(text: string, maxBytes: number = INGEST_LIMITS.max
   if (Buffer.byteLength(text) > maxBytes) {
     throw new FeedInputError(413, `payload is larger than ${maxBytes} bytes`, 'body');
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new FeedInputError(400, `body is not valid JSON (${(error as Error).message})`, 'body');
   }
+  if (jsonDepth(text) > INGEST_LIMITS.maxJsonDepth) {
+    throw new FeedInputError(
+      400,
+      `body nests more than ${INGEST_LIMITS.maxJsonDepth} levels of arrays and objects`,
+      'body',
+    );
+  }
+  return value;
+}
+
+/** Deepest nesting of `[`/`{` in valid JSON text, strings skipped: one pass, no recursion. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
 }

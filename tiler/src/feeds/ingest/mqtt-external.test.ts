@@ -58,7 +58,12 @@ describe('external MQTT broker (--mqtt-url)', () => {
     expect(server.hub!.store.countObservations()).toBe(200);
     while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(JSON.parse(errors[0]!)).toMatchObject({ field: 'Datastream' });
-    expect(server.hub!.stats().mqtt).toEqual({ mode: 'external', url: brokerUrl });
+    expect(server.hub!.stats().mqtt).toEqual({
+      mode: 'external',
+      url: brokerUrl,
+      connected: true,
+      reconnectAttempts: 0,
+    });
     await device.endAsync();
   });
 });

@@ -16,6 +16,8 @@ import type { MqttMessageHandler } from './mqtt-handler.js';
 export interface ExternalSubscriber {
   url: string;
   connected(): boolean;
+  /** Reconnect attempts since the connection was lost (0 while connected), and why it was. */
+  status(): { connected: boolean; reconnectAttempts: number; lastError?: string };
   publish(topic: string, payload: string): void;
   close(): Promise<void>;
 }
@@ -43,6 +45,11 @@ export function startExternalSubscriber(
   let socket: Socket | undefined;
   let isConnected = false;
   let closing = false;
+  // Reconnects back off exponentially (1 s, 2 s … 30 s) so a broker coming back up is not
+  // hammered; reset on a successful CONNACK.
+  let attempts = 0;
+  let lastError: string | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
   let ping: NodeJS.Timeout | undefined;
   let firstResolve: ((s: ExternalSubscriber) => void) | undefined;
   let firstReject: ((e: Error) => void) | undefined;
@@ -50,6 +57,11 @@ export function startExternalSubscriber(
   const api: ExternalSubscriber = {
     url,
     connected: () => isConnected,
+    status: () => ({
+      connected: isConnected,
+      reconnectAttempts: attempts,
+      ...(lastError ? { lastError } : {}),
+    }),
     publish(topic, payload) {
       if (socket && isConnected)
         socket.write(
@@ -60,6 +72,7 @@ export function startExternalSubscriber(
       new Promise<void>((resolve) => {
         closing = true;
         if (ping) clearInterval(ping);
+        if (retryTimer) clearTimeout(retryTimer);
         if (!socket || socket.destroyed) return resolve();
         socket.once('close', () => resolve());
         if (isConnected) socket.end(mqttPacket.generate({ cmd: 'disconnect' }));
@@ -91,11 +104,15 @@ export function startExternalSubscriber(
         case 'connack':
           if (packet.returnCode !== 0) {
             const error = new Error(`${url} refused the connection (CONNACK ${packet.returnCode})`);
+            lastError = error.message;
             firstReject?.(error);
             s.destroy();
             return;
           }
           isConnected = true;
+          if (attempts > 0) log(`bdtwin hub: reconnected to ${url} after ${attempts} attempt(s)`);
+          attempts = 0;
+          lastError = undefined;
           s.write(
             mqttPacket.generate({
               cmd: 'subscribe',
@@ -132,6 +149,7 @@ export function startExternalSubscriber(
     });
     s.on('data', (chunk) => parser.parse(chunk));
     s.on('error', (error) => {
+      lastError = error.message;
       if (firstReject) {
         firstReject(new Error(`cannot reach the MQTT broker at ${url}: ${error.message}`));
         firstReject = undefined;
@@ -143,8 +161,12 @@ export function startExternalSubscriber(
       isConnected = false;
       if (ping) clearInterval(ping);
       if (!closing) {
-        log(`bdtwin hub: lost ${url}; reconnecting in 1 s`);
-        setTimeout(open, 1000);
+        attempts++;
+        const delayMs = Math.min(30_000, 1000 * 2 ** (attempts - 1));
+        log(
+          `bdtwin hub: lost ${url}${lastError ? ` (${lastError})` : ''}; reconnect attempt ${attempts} in ${delayMs} ms`,
+        );
+        retryTimer = setTimeout(open, delayMs);
       }
     });
   };

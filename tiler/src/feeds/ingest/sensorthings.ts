@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requestRole } from '../../serve/auth/request.js';
+import { isVisibility } from '../../serve/auth/roles.js';
 import type { FeedHub } from '../hub.js';
 import type { EntityTable, StoredEntity, StoredObservation } from '../store/store.js';
 import { FeedInputError } from './errors.js';
@@ -58,6 +60,19 @@ interface PathSegment {
   id?: number;
 }
 
+/**
+ * What one caller may not see (feeds/access.ts): hidden entities read as "does not exist" and
+ * are left out of lists and counts, so a public caller cannot tell an operator Thing exists.
+ */
+interface View {
+  things: ReadonlySet<number>;
+  datastreams: ReadonlySet<number>;
+  locations: ReadonlySet<number>;
+}
+
+/** Everything visible: for answers to the writer that just created the entity. */
+const ALL: View = { things: new Set(), datastreams: new Set(), locations: new Set() };
+
 function parsePath(rest: string): PathSegment[] {
   const parts = rest.split('/').filter(Boolean);
   return parts.map((p) => {
@@ -70,6 +85,20 @@ function parsePath(rest: string): PathSegment[] {
 export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
   const store = hub.store;
   const base = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? 'localhost'}/v1.1`;
+  const viewOf = (req: FastifyRequest): View => {
+    const h = hub.access.hidden(requestRole(req));
+    return {
+      things: new Set(h.things),
+      datastreams: new Set(h.datastreams),
+      locations: new Set(h.locations),
+    };
+  };
+  const hiddenIn = (view: View, c: Collection, id: number): boolean => {
+    if (c === 'Things') return view.things.has(id);
+    if (c === 'Datastreams') return view.datastreams.has(id);
+    if (c === 'Locations') return view.locations.has(id);
+    return false;
+  };
 
   const entityJson = (c: Collection, e: StoredEntity, root: string): Record<string, unknown> => {
     const self = `${root}/${c}(${e.id})`;
@@ -93,11 +122,17 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
     };
   };
 
-  const getOne = (c: Collection, id: number, root: string): Record<string, unknown> | undefined => {
+  const getOne = (
+    c: Collection,
+    id: number,
+    root: string,
+    view: View,
+  ): Record<string, unknown> | undefined => {
     if (c === 'Observations') {
       const o = store.getObservation(id);
-      return o ? observationJson(o, root) : undefined;
+      return o && !view.datastreams.has(o.datastreamId) ? observationJson(o, root) : undefined;
     }
+    if (hiddenIn(view, c, id)) return undefined;
     const e = store.getEntity(TABLES[c], id);
     return e ? entityJson(c, e, root) : undefined;
   };
@@ -113,19 +148,28 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
     return undefined;
   };
 
-  const expand = (c: Collection, item: Record<string, unknown>, q: QueryOptions, root: string) => {
+  const expand = (
+    c: Collection,
+    item: Record<string, unknown>,
+    q: QueryOptions,
+    root: string,
+    view: View,
+  ) => {
     for (const nav of q.expand) {
       const target = NAV[c][nav];
       if (!target) throw new FeedInputError(400, `cannot $expand ${nav} on ${c}`, '$expand');
       const id = item['@iot.id'] as number;
       if (target.single) {
         const tid = singleTarget(c, id, nav);
-        item[nav] = tid === undefined ? null : getOne(target.to, tid, root);
+        item[nav] = (tid === undefined ? undefined : getOne(target.to, tid, root, view)) ?? null;
       } else {
-        item[nav] = list(target.to, { ...q, expand: [], top: 100, skip: 0, filter: [], orderBy: [] }, root, {
-          from: c,
-          id,
-        }).value;
+        item[nav] = list(
+          target.to,
+          { ...q, expand: [], top: 100, skip: 0, filter: [], orderBy: [] },
+          root,
+          view,
+          { from: c, id },
+        ).value;
       }
     }
     return item;
@@ -135,17 +179,19 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
     c: Collection,
     q: QueryOptions,
     root: string,
+    view: View,
     parent?: { from: Collection; id: number },
   ): { value: Record<string, unknown>[]; count: number } => {
     if (c === 'Observations') {
       const { rows, count } = store.listObservations({
         ...(parent ? { datastreamId: parent.id } : {}),
+        excludeDatastreams: [...view.datastreams],
         where: q.filter,
         orderBy: q.orderBy as { field: 'id' | 'phenomenonTime' | 'resultTime' | 'result'; desc: boolean }[],
         top: q.top,
         skip: q.skip,
       });
-      return { value: rows.map((o) => expand(c, observationJson(o, root), q, root)), count };
+      return { value: rows.map((o) => expand(c, observationJson(o, root), q, root, view)), count };
     }
     if (q.filter.length)
       throw new FeedInputError(400, `$filter on ${c} is not supported (only on Observations)`, '$filter');
@@ -153,11 +199,20 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
       top: q.top,
       skip: q.skip,
       orderBy: q.orderBy,
+      excludeIds: [
+        ...(c === 'Things'
+          ? view.things
+          : c === 'Datastreams'
+            ? view.datastreams
+            : c === 'Locations'
+              ? view.locations
+              : []),
+      ],
       ...(parent
         ? { linkedTo: { table: TABLES[parent.from as Exclude<Collection, 'Observations'>], id: parent.id } }
         : {}),
     });
-    return { value: rows.map((e) => expand(c, entityJson(c, e, root), q, root)), count };
+    return { value: rows.map((e) => expand(c, entityJson(c, e, root), q, root, view)), count };
   };
 
   app.get('/v1.1', async (req) => {
@@ -186,31 +241,32 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
     '/v1.1/*',
     async (req: FastifyRequest<{ Params: { '*': string }; Querystring: Record<string, string> }>, reply) => {
       const root = base(req);
+      const view = viewOf(req);
       const segs = parsePath(req.params['*']);
       const [first, second, third] = segs;
       if (!first || !(first.name in NAV) || third) throw notFound(req.params['*']);
       const c = first.name as Collection;
       if (first.id === undefined) {
         if (second) throw notFound(req.params['*']);
-        return sendList(reply, c, req.query, root, req.url);
+        return sendList(reply, c, req.query, root, req.url, view);
       }
       if (!second) {
         const q = parseQueryOptions(req.query, []);
-        const item = getOne(c, first.id, root);
+        const item = getOne(c, first.id, root, view);
         if (!item) throw new FeedInputError(404, `${c}(${first.id}) does not exist`, 'path');
-        return expand(c, item, q, root);
+        return expand(c, item, q, root, view);
       }
       const target = NAV[c][second.name];
       if (!target || second.id !== undefined) throw notFound(req.params['*']);
-      if (!getOne(c, first.id, root))
+      if (!getOne(c, first.id, root, view))
         throw new FeedInputError(404, `${c}(${first.id}) does not exist`, 'path');
       if (target.single) {
         const tid = singleTarget(c, first.id, second.name);
-        const item = tid === undefined ? undefined : getOne(target.to, tid, root);
+        const item = tid === undefined ? undefined : getOne(target.to, tid, root, view);
         if (!item) throw new FeedInputError(404, `${c}(${first.id})/${second.name} does not exist`, 'path');
         return item;
       }
-      return sendList(reply, target.to, req.query, root, req.url, { from: c, id: first.id });
+      return sendList(reply, target.to, req.query, root, req.url, view, { from: c, id: first.id });
     },
   );
 
@@ -220,10 +276,11 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
     query: Record<string, string>,
     root: string,
     url: string,
+    view: View,
     parent?: { from: Collection; id: number },
   ) => {
     const q = parseQueryOptions(query, c === 'Observations' ? ORDERABLE_OBSERVATION : ORDERABLE_ENTITY);
-    const { value, count } = list(c, q, root, parent);
+    const { value, count } = list(c, q, root, view, parent);
     const out: Record<string, unknown> = {};
     if (q.count) out['@iot.count'] = count;
     if (q.top > 0 && q.skip + value.length < count) {
@@ -294,7 +351,7 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
     } else {
       throw new FeedInputError(405, `cannot create entities at ${req.params['*']}`, 'path');
     }
-    const item = getOne(created.c, created.id, root)!;
+    const item = getOne(created.c, created.id, root, ALL)!;
     reply.code(201).header('Location', item['@iot.selfLink'] as string);
     return item;
   });
@@ -323,6 +380,14 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
       }
     }
     if (typeof o.name !== 'string') throw new FeedInputError(400, 'name must be a string', `${at}name`);
+    const visibility = (o.properties as { visibility?: unknown } | undefined)?.visibility;
+    if (c === 'Things' && visibility !== undefined && !isVisibility(visibility)) {
+      throw new FeedInputError(
+        400,
+        'properties.visibility must be public, planner, operator or admin',
+        `${at}properties.visibility`,
+      );
+    }
     if (
       o.properties !== undefined &&
       (typeof o.properties !== 'object' || o.properties === null || Array.isArray(o.properties))

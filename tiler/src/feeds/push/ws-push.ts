@@ -30,6 +30,8 @@ export const PUSH_DEFAULTS: PushOptions = { flushIntervalMs: 25, highWaterBytes:
 
 interface Client {
   socket: WebSocket;
+  /** What this connection's caller may see (feeds/access.ts); checked with `layers` and `bbox`. */
+  maySee: (e: FeedEntity) => boolean;
   layers: Set<FeedLayer>;
   bbox: BBox | undefined;
   subscribed: boolean;
@@ -72,9 +74,11 @@ export class PushHub {
     }));
   }
 
-  attach(socket: WebSocket): void {
+  /** Serves a viewer; `maySee` filters every snapshot, delta and resume (default: everything). */
+  attach(socket: WebSocket, maySee: (e: FeedEntity) => boolean = () => true): void {
     const client: Client = {
       socket,
+      maySee,
       layers: new Set(),
       bbox: undefined,
       subscribed: false,
@@ -176,7 +180,7 @@ export class PushHub {
 }
 
 function matches(c: Client, e: FeedEntity): boolean {
-  if (!c.layers.has(e.layer)) return false;
+  if (!c.layers.has(e.layer) || !c.maySee(e)) return false;
   const b = c.bbox;
   if (!b) return true;
   return e.lonDeg >= b[0] && e.latDeg >= b[1] && e.lonDeg <= b[2] && e.latDeg <= b[3];

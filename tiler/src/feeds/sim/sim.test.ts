@@ -20,6 +20,8 @@ beforeAll(async () => {
     dataDir: dir,
     webDir: dir,
     feeds: { dbFile: path.join(dir, 'hub.sqlite'), mqttPort: -1 },
+    // Not about access control (serve/auth/boundaries.test.ts is): every caller sees every feed layer.
+    auth: { anonymousRole: 'admin' },
   });
 });
 afterAll(async () => {

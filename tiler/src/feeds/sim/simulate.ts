@@ -54,6 +54,12 @@ export interface SimulateOptions {
   roadsFile?: string;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * The ingest token of `source` (bdtwin tokens add): sent as `Authorization: Bearer` over HTTP
+   * and as the MQTT password with `source` as user name. Needed unless the hub's ingest is open.
+   */
+  token?: string;
+  source?: string;
 }
 
 export const SIMULATE_DEFAULTS = {
@@ -121,6 +127,7 @@ export interface SimulatorStats {
 export async function runSimulator(o: SimulateOptions): Promise<SimulatorStats> {
   const log = o.log ?? ((line) => console.log(line));
   const base = o.url.replace(/\/$/, '');
+  const authHeader: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
   const stats: SimulatorStats = { observations: 0, flows: 0, vehiclePositions: 0, errors: 0 };
   const startMs = Date.now();
   const incidents: Incident[] = o.incidents.map((t) => parseIncident(t, startMs));
@@ -152,7 +159,7 @@ export async function runSimulator(o: SimulateOptions): Promise<SimulatorStats> 
   const ensureThing = async (body: { name: string }) => {
     let id = thingIds.get(body.name);
     if (id === undefined) {
-      id = (await postJson(`${base}/v1.1/Things`, body))['@iot.id'] as number;
+      id = (await postJson(`${base}/v1.1/Things`, body, 201, authHeader))['@iot.id'] as number;
       thingIds.set(body.name, id);
     }
     const ds = await getJson<{ value: { '@iot.id': number; name: string }[] }>(
@@ -231,7 +238,11 @@ export async function runSimulator(o: SimulateOptions): Promise<SimulatorStats> 
   // 2. Observations go out over MQTT (QoS 1) when a broker is given, else over HTTP.
   let client: MqttClient | undefined;
   if (o.mqttUrl) {
-    client = await mqtt.connectAsync(o.mqttUrl, { clientId: `bdtwin-sim-${o.seed}`, reconnectPeriod: 1000 });
+    client = await mqtt.connectAsync(o.mqttUrl, {
+      clientId: `bdtwin-sim-${o.seed}`,
+      reconnectPeriod: 1000,
+      ...(o.token ? { username: o.source ?? 'simulator', password: o.token } : {}),
+    });
     client.on('error', (e) => log(`bdtwin simulate: MQTT ${e.message}`));
   }
   let inFlight = 0;
@@ -251,7 +262,7 @@ export async function runSimulator(o: SimulateOptions): Promise<SimulatorStats> 
     } else {
       fetch(`${base}/v1.1/Datastreams(${datastreamId})/Observations`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...authHeader },
         body: JSON.stringify(body),
       }).then(
         (r) => done(r.status === 201),
@@ -295,7 +306,7 @@ export async function runSimulator(o: SimulateOptions): Promise<SimulatorStats> 
       .filter((seg) => due(`seg:${seg.id}`, now, o.trafficIntervalS * 1000))
       .map((seg) => trafficFlowObserved(o.seed, seg, now));
     if (flows.length) {
-      postJson(`${base}/api/traffic/flow`, flows, 202).then(
+      postJson(`${base}/api/traffic/flow`, flows, 202, authHeader).then(
         () => {
           stats.flows += flows.length;
         },
@@ -311,7 +322,7 @@ export async function runSimulator(o: SimulateOptions): Promise<SimulatorStats> 
       if (vehicles.length) {
         fetch(`${base}/api/gtfs-rt/vehicle-positions`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-protobuf' },
+          headers: { 'content-type': 'application/x-protobuf', ...authHeader },
           body: encodeVehiclePositions(vehicles, now),
         }).then(
           (r) => {
@@ -410,10 +421,15 @@ async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-async function postJson(url: string, body: unknown, expect = 201): Promise<Record<string, unknown>> {
+async function postJson(
+  url: string,
+  body: unknown,
+  expect = 201,
+  headers: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as Record<string, unknown>;

@@ -165,6 +165,18 @@ export class LatestState {
     }
   }
 
+  /**
+   * Marks an alert acknowledged by `by` at `atMs`; the caller takes and stores the change.
+   * Undefined when there is no such alert.
+   */
+  acknowledge(alertKey: string, by: string, atMs: number): AlertState | undefined {
+    const alert = this.entities.get(alertKey);
+    if (alert?.layer !== 'alerts') return undefined;
+    const acked: AlertState = { ...alert, ack: { by, at: new Date(atMs).toISOString() } };
+    this.set(acked);
+    return acked;
+  }
+
   /** The entities changed since the last call, each with a new `seq`; alerts included. */
   takeChanged(): FeedEntity[] {
     if (this.dirty.size === 0) return [];
@@ -250,6 +262,9 @@ export class LatestState {
       const prev = this.entities.get(key) as AlertState | undefined;
       if (!on && !prev?.active) return;
       if (prev && prev.active === on && prev.level === level) return;
+      // An acknowledgement covers one raise: it survives the alert clearing or easing, not a
+      // new raise or an escalation.
+      const keepAck = prev?.ack && prev.active && (!on || level <= prev.level);
       this.set({
         key,
         layer: 'alerts',
@@ -264,6 +279,7 @@ export class LatestState {
         level,
         messageVi: vi,
         messageEn: en,
+        ...(keepAck ? { ack: prev.ack } : {}),
       });
     };
     const name = 'name' in e ? e.name : e.key;

@@ -4,7 +4,8 @@
  * row each with the numeric result in a column, so roll-ups, charts and rules never parse JSON.
  * `user_version` is the schema version: bump it and add a migration when this changes.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+// 2: alert_acks (additive: CREATE … IF NOT EXISTS upgrades a version-1 file in place).
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -77,6 +78,18 @@ CREATE TABLE IF NOT EXISTS vehicle_positions (
   label TEXT
 );
 CREATE INDEX IF NOT EXISTS vehicle_positions_time ON vehicle_positions (time_ms);
+
+-- Every acknowledgement of an alert, for the record (the alert's current ack rides on its
+-- latest-state row). Written in the same transaction as that row.
+CREATE TABLE IF NOT EXISTS alert_acks (
+  id INTEGER PRIMARY KEY,
+  alert_key TEXT NOT NULL,
+  raised_time TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  by_name TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alert_acks_key ON alert_acks (alert_key, at_ms);
 
 -- The latest state of every entity pushed to viewers (snapshot after a restart; resume).
 CREATE TABLE IF NOT EXISTS latest (

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { FeedEntity } from '../../api/feeds.js';
+import type { AlertAck, AlertState, FeedEntity } from '../../api/feeds.js';
 import type { ObservationRecord, TrafficFlowRecord, VehiclePositionRecord } from '../model.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
@@ -52,6 +52,8 @@ export interface TimeCondition {
 
 export interface ObservationQuery {
   datastreamId?: number;
+  /** Leave out these datastreams' observations (what the caller may not see). */
+  excludeDatastreams?: readonly number[];
   where: TimeCondition[];
   orderBy: { field: 'id' | TimeField | 'result'; desc: boolean }[];
   top: number;
@@ -92,7 +94,9 @@ export class FeedStore {
   constructor(file: string, options: { sync?: SyncMode } = {}) {
     this.file = file;
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    this.db = new Database(file);
+    // Wait at most 100 ms for a lock: longer would stall the event loop; the hub retries a
+    // failed commit itself, with backoff (GroupCommit).
+    this.db = new Database(file, { timeout: 100 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
     // Readers (history, replay) never block the writer in WAL mode; a bigger cache keeps the
@@ -205,6 +209,8 @@ export class FeedStore {
       skip: number;
       orderBy: { field: string; desc: boolean }[];
       linkedTo?: { table: EntityTable; id: number };
+      /** Leave out these ids (what the caller may not see). */
+      excludeIds?: readonly number[];
     },
   ): { rows: StoredEntity[]; count: number } {
     let where = '';
@@ -222,6 +228,10 @@ export class FeedStore {
       else throw new Error(`no link from ${link.table} to ${table}`);
       params.push(link.id);
     }
+    if (options.excludeIds?.length) {
+      where += `${where ? ' AND' : 'WHERE'} id NOT IN (SELECT value FROM json_each(?))`;
+      params.push(JSON.stringify(options.excludeIds));
+    }
     const order = options.orderBy.length
       ? options.orderBy
           .map((o) =>
@@ -238,6 +248,35 @@ export class FeedStore {
       this.db.prepare(`SELECT count(*) AS n FROM ${table} ${where}`).get(...params) as { n: number }
     ).n;
     return { rows: rows.map(toEntity), count };
+  }
+
+  /** Things that declare a visibility other than public (`properties.visibility`). */
+  restrictedThings(): { id: number; visibility: string }[] {
+    return this.db
+      .prepare(
+        `SELECT id, json_extract(json, '$.properties.visibility') AS visibility FROM things
+         WHERE visibility IS NOT NULL AND visibility != 'public'`,
+      )
+      .all() as { id: number; visibility: string }[];
+  }
+
+  /** Datastreams of these Things, and Locations linked to these Things and to no other. */
+  linkedToThings(thingIds: readonly number[]): { datastreams: number[]; locations: number[] } {
+    const ids = JSON.stringify(thingIds);
+    const datastreams = (
+      this.db
+        .prepare('SELECT id FROM datastreams WHERE thing_id IN (SELECT value FROM json_each(?)) ORDER BY id')
+        .all(ids) as { id: number }[]
+    ).map((r) => r.id);
+    const locations = (
+      this.db
+        .prepare(
+          `SELECT location_id AS id FROM thing_locations GROUP BY location_id
+           HAVING sum(thing_id NOT IN (SELECT value FROM json_each(?))) = 0 ORDER BY location_id`,
+        )
+        .all(ids) as { id: number }[]
+    ).map((r) => r.id);
+    return { datastreams, locations };
   }
 
   allDatastreams(): StoredEntity[] {
@@ -338,6 +377,10 @@ export class FeedStore {
     if (q.datastreamId !== undefined) {
       clauses.push('datastream_id = ?');
       params.push(q.datastreamId);
+    }
+    if (q.excludeDatastreams?.length) {
+      clauses.push('datastream_id NOT IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(q.excludeDatastreams));
     }
     for (const c of q.where) {
       clauses.push(`${TIME_COLUMN[c.field]} ${SQL_OP[c.op]} ?`);
@@ -462,6 +505,31 @@ export class FeedStore {
   }
 
   /** Every entity state last pushed, for the snapshot after a restart. */
+  /**
+   * Records an acknowledgement: the alert's new state (carrying `ack`) and a row in
+   * `alert_acks`, in one transaction — both or neither survive a crash.
+   */
+  writeAck(alert: AlertState & { ack: AlertAck }): void {
+    this.db.transaction(() => {
+      this.stmts.upsertLatest.run(alert.key, alert.layer, alert.seq, JSON.stringify(alert));
+      this.db
+        .prepare(
+          'INSERT INTO alert_acks (alert_key, raised_time, level, by_name, at_ms) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(alert.key, alert.time, alert.level, alert.ack.by, Date.parse(alert.ack.at));
+    })();
+  }
+
+  /** Acknowledgements of one alert, oldest first (the record; the UI shows the latest). */
+  acksOf(alertKey: string): { raisedTime: string; level: number; by: string; atMs: number }[] {
+    return this.db
+      .prepare(
+        `SELECT raised_time AS raisedTime, level, by_name AS "by", at_ms AS atMs FROM alert_acks
+         WHERE alert_key = ? ORDER BY at_ms, id`,
+      )
+      .all(alertKey) as { raisedTime: string; level: number; by: string; atMs: number }[];
+  }
+
   latestEntities(): FeedEntity[] {
     return (this.db.prepare('SELECT json FROM latest ORDER BY seq').all() as { json: string }[]).map(
       (r) => JSON.parse(r.json) as FeedEntity,

@@ -9,6 +9,10 @@ import {
 } from 'react';
 import type { ScenarioInfo } from '../../../../tiler/src/api/planning.js';
 import { formatNumber, t } from '../../i18n';
+import { LanguageSwitch, useDocumentTitle } from '../../i18n/LanguageSwitch';
+import { initialViewState, syncCameraWithUrl, writeInitialLang } from '../../state/appUrlSync';
+import { ShareButton } from '../../state/ShareButton';
+import { patchUrlViewState } from '../../state/url';
 import { fetchScenarios, loadScenario } from './data';
 import { meanSunHours } from './heatmap';
 import { MetricsTable } from './MetricsTable';
@@ -39,7 +43,13 @@ export function PlannerApp() {
   const [mode, setMode] = useState<CompareMode>('swipe');
   const [split, setSplit] = useState(0.5);
   const [envelopeMode, setEnvelopeMode] = useState<EnvelopeStyleMode>('violations');
-  const [visible, setVisible] = useState({ envelopes: true, buildings: true });
+  // Shown layers: the shareable URL's `layers` (envelopes, buildings) when it has them.
+  const [visible, setVisible] = useState(() => {
+    const { layers } = initialViewState();
+    return layers
+      ? { envelopes: layers.includes('envelopes'), buildings: layers.includes('buildings') }
+      : { envelopes: true, buildings: true };
+  });
   const [sun, setSun] = useState({ date: '2025-12-21', hour: 15, shadows: false });
   const [overlay, setOverlay] = useState<SunOverlay>('off');
   const [picked, setPicked] = useState<Picked | null>(null);
@@ -56,6 +66,11 @@ export function PlannerApp() {
     setErrors((e) => [...e, message]);
   }, []);
 
+  useDocumentTitle(`${t('planner.title')} — ${t('app.title')}`);
+  useEffect(writeInitialLang, []);
+  const unwatchCamera = useRef<() => void>(() => {});
+  const cameraSynced = useRef(false);
+
   // The Cesium side lives as long as the page.
   useEffect(() => {
     if (!leftRef.current || !rightRef.current) return;
@@ -67,6 +82,7 @@ export function PlannerApp() {
     const uninstall = installPlannerHooks(scene, () => state.current);
     return () => {
       uninstall();
+      unwatchCamera.current();
       scene.destroy();
       sceneRef.current = null;
     };
@@ -78,7 +94,14 @@ export function PlannerApp() {
       .then((list) => {
         setScenarios(list);
         const first = list[0];
-        if (first) setIds([first.id, (list[1] ?? first).id]);
+        // The shareable URL's pair ("a,b"), where both still exist; else the first two.
+        const wanted = initialViewState().scenario?.split(',') ?? [];
+        const known = (id: string | undefined) => (id && list.some((s) => s.id === id) ? id : undefined);
+        for (const id of wanted)
+          if (!known(id)) console.warn(`Shared link: scenario "${id}" is not on the server`);
+        const a = known(wanted[0]) ?? first?.id;
+        const b = known(wanted[1]) ?? (wanted.length === 1 ? a : (list[1] ?? first)?.id);
+        if (a && b) setIds([a, b]);
       })
       .catch((e: unknown) => {
         if (!abort.signal.aborted)
@@ -96,7 +119,13 @@ export function PlannerApp() {
         if (!live) return;
         setData(pair);
         setPicked(null);
-        await sceneRef.current?.setScenarios(pair[0], pair[1]);
+        const scene = sceneRef.current;
+        await scene?.setScenarios(pair[0], pair[1]);
+        // After the first pair's opening view: the link's camera, then the URL follows it.
+        if (!cameraSynced.current && scene?.viewers[0] && sceneRef.current === scene) {
+          cameraSynced.current = true;
+          unwatchCamera.current = syncCameraWithUrl(scene.viewers[0]);
+        }
       })
       .catch((e: unknown) =>
         addError(t('planner.error', { message: e instanceof Error ? e.message : String(e) })),
@@ -106,6 +135,9 @@ export function PlannerApp() {
     };
   }, [ids, scenarios, addError]);
 
+  useEffect(() => {
+    if (ids) patchUrlViewState({ scenario: ids.join(',') });
+  }, [ids]);
   useEffect(() => {
     void sceneRef.current?.setMode(mode);
   }, [mode]);
@@ -125,6 +157,7 @@ export function PlannerApp() {
   useEffect(() => {
     sceneRef.current?.setLayerVisible('envelopes', visible.envelopes);
     sceneRef.current?.setLayerVisible('buildings', visible.buildings);
+    patchUrlViewState({ layers: (['envelopes', 'buildings'] as const).filter((k) => visible[k]) });
   }, [visible]);
   useEffect(() => {
     sceneRef.current?.setSun(sun);
@@ -157,18 +190,27 @@ export function PlannerApp() {
     sceneRef.current?.setSplit(f);
   };
 
-  const sunSummary = useMemo(() => {
+  // The means are memoised (a pass over every cell); the text is made at render, in the
+  // active language.
+  const sunMeans = useMemo(() => {
     const [a, b] = data ?? [];
     if (!a?.sunHours || !b?.sunHours) return null;
-    return t('planner.sun.summary', {
-      a: formatNumber(meanSunHours(a.sunHours, b.sunHours)),
-      b: formatNumber(meanSunHours(b.sunHours, a.sunHours)),
-      cells: formatNumber(a.sunHours.cols * a.sunHours.rows, 0),
-      spacing: formatNumber(a.sunHours.spacingM),
-      sunrise: a.sunHours.sunrise,
-      sunset: a.sunHours.sunset,
-    });
+    return {
+      a: meanSunHours(a.sunHours, b.sunHours),
+      b: meanSunHours(b.sunHours, a.sunHours),
+      grid: a.sunHours,
+    };
   }, [data]);
+  const sunSummary =
+    sunMeans &&
+    t('planner.sun.summary', {
+      a: formatNumber(sunMeans.a),
+      b: formatNumber(sunMeans.b),
+      cells: formatNumber(sunMeans.grid.cols * sunMeans.grid.rows, 0),
+      spacing: formatNumber(sunMeans.grid.spacingM),
+      sunrise: sunMeans.grid.sunrise,
+      sunset: sunMeans.grid.sunset,
+    });
   const hourText = `${String(Math.floor(sun.hour)).padStart(2, '0')}:${String(Math.round((sun.hour % 1) * 60)).padStart(2, '0')}`;
 
   return (
@@ -247,6 +289,10 @@ export function PlannerApp() {
         )}
         {!scenarios && !errors.length && <span>{t('planner.loading')}</span>}
         {scenarios?.length === 0 && <span>{t('planner.noScenarios')}</span>}
+        <div className="planner-bar-end">
+          <ShareButton />
+          <LanguageSwitch />
+        </div>
       </header>
 
       <aside className="panel planner-side">
