@@ -55,18 +55,20 @@ export async function registerCatalogRoutes(
     }
   });
 
-  app.get('/api/completeness', async (_req, reply) => {
+  app.get('/api/completeness', async (req, reply) => {
     reply.header('Cache-Control', 'no-cache');
     try {
-      return await service.completeness();
+      const role = requestRole(req);
+      return await service.completeness((l) => canSee(role, l.visibility));
     } catch (error) {
       return problem(reply, error);
     }
   });
 
-  app.get('/api/completeness.csv', async (_req, reply) => {
+  app.get('/api/completeness.csv', async (req, reply) => {
     try {
-      const csv = completenessCsv(await service.completeness());
+      const role = requestRole(req);
+      const csv = completenessCsv(await service.completeness((l) => canSee(role, l.visibility)));
       return reply
         .header('Cache-Control', 'no-cache')
         .header('Content-Type', 'text/csv; charset=utf-8')

@@ -169,7 +169,8 @@ export class CatalogService {
     return s ? `${relative}@${s.mtimeMs}:${s.size}` : undefined;
   }
 
-  async completeness(): Promise<CompletenessResponse> {
+  /** `visible`: which layers the caller may see (hidden ones neither listed nor counted). */
+  async completeness(visible: (layer: CatalogLayer) => boolean = () => true): Promise<CompletenessResponse> {
     const catalog = await this.catalog();
     const spec = catalog?.units;
     if (!catalog || !spec) return completenessTable(null, [], []);
@@ -183,7 +184,7 @@ export class CatalogService {
     const prepared = this.units.prepared;
     const inputs: LayerCoverageInput[] = [];
     const skipped: { id: string; reason: string }[] = [];
-    for (const layer of catalog.layers) {
+    for (const layer of catalog.layers.filter(visible)) {
       const method = coverageMethodOf(layer);
       if (method === 'none') {
         skipped.push({ id: layer.id, reason: 'reference layer (coverage: none)' });

@@ -11,6 +11,7 @@ import {
 } from '../api/feeds.js';
 import { requireRole } from '../serve/auth/plugin.js';
 import { requestRole } from '../serve/auth/request.js';
+import { canSee } from '../serve/auth/roles.js';
 import { ackIdentity } from './alerts/ack-identity.js';
 import type { FeedHub } from './hub.js';
 import { FeedInputError, INGEST_LIMITS, parseInstant, parseJsonBody } from './ingest/errors.js';
@@ -205,10 +206,20 @@ export async function registerFeedRoutes(app: FastifyInstance, hub: FeedHub): Pr
     );
 
     // Health counters (no observations, no places): public, as a load balancer's probe needs it.
-    scope.get('/api/feeds/stats', async () => ({
-      ...hub.stats(),
-      push: hub.push.clientStats(),
-    }));
+    scope.get('/api/feeds/stats', async (req) => {
+      const stats = { ...hub.stats(), push: hub.push.clientStats() };
+      if (canSee(requestRole(req), 'operator')) return stats;
+      // Health counters are public; where the database lives and what failed are not.
+      const { storage, mqtt } = stats as {
+        storage?: Record<string, unknown>;
+        mqtt?: Record<string, unknown>;
+      };
+      return {
+        ...stats,
+        ...(storage ? { storage: omit(storage, ['file', 'lastError']) } : {}),
+        ...(mqtt ? { mqtt: omit(mqtt, ['url', 'lastError']) } : {}),
+      };
+    });
 
     scope.get('/ws', { websocket: true }, (socket, req) => {
       // The role is fixed for the connection's life (log in again → reconnect).
@@ -227,4 +238,8 @@ export async function registerFeedRoutes(app: FastifyInstance, hub: FeedHub): Pr
       broker.handle(stream, req.raw);
     });
   });
+}
+
+function omit(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
 }

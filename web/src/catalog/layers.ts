@@ -387,6 +387,10 @@ async function drape(
     }
   };
 
+  // Render until the geometry is built (update() re-requests a frame while it is pending): in
+  // requestRenderMode nothing else may ask for a frame, and the layer would never draw.
+  update();
+
   return {
     info,
     featureCount: features.length,

@@ -351,6 +351,29 @@ describe('catalogue', () => {
     // The kiosk narrows further as before.
     expect(await ids('admin', '?audience=public')).toEqual(['wards', 'half-parcels']);
   });
+
+  it('GET /api/completeness counts only the layers the role may see', async () => {
+    const totals = async (caller: Caller) =>
+      (await getJson<{ totals: Record<string, number> }>(caller, '/api/completeness')).json.totals;
+    // tiler/src/catalog/testing.ts: stops (operator) give giao-thong, zoning (planner) quy-hoach-do-thi.
+    expect((await totals('anonymous'))['giao-thong']).toBe(0);
+    expect((await totals('anonymous'))['quy-hoach-do-thi']).toBe(0);
+    expect((await totals('operator'))['giao-thong']).toBeGreaterThan(0);
+    expect((await totals('operator'))['quy-hoach-do-thi']).toBe(0);
+    expect((await totals('planner'))['quy-hoach-do-thi']).toBeGreaterThan(0);
+    expect((await totals('admin'))['giao-thong']).toBeGreaterThan(0);
+    const csv = await get('anonymous', '/api/completeness.csv');
+    expect(csv.status).toBe(200);
+  });
+
+  it('GET /api/feeds/stats gives counters to all, the database file only to operators', async () => {
+    const storage = async (caller: Caller) =>
+      (await getJson<{ storage?: { file?: string } }>(caller, '/api/feeds/stats')).json.storage;
+    expect(await storage('anonymous')).toBeDefined();
+    expect((await storage('anonymous'))?.file).toBeUndefined();
+    expect((await storage('planner'))?.file).toBeUndefined();
+    expect((await storage('operator'))?.file).toMatch(/\.sqlite$/);
+  });
 });
 
 describe('feeds: SensorThings, history, replay, WebSocket, alerts', () => {
