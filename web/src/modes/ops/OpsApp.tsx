@@ -2,6 +2,7 @@ import './ops.css';
 import { Component, type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useCesium, Viewer } from 'resium';
 import BOOKMARKS_TEXT from '../../../../data/ops/bookmarks.json?raw';
+import { LoginButton } from '../../auth/LoginButton';
 import { t } from '../../i18n';
 import { LanguageSwitch, useDocumentTitle } from '../../i18n/LanguageSwitch';
 import { OverlayController } from '../../overlays/controller';
@@ -230,7 +231,12 @@ export function OpsApp() {
         onKpis={(k) => {
           kpisRef.current = k;
         }}
-        languageSwitch={<LanguageSwitch className="ops-lang" />}
+        languageSwitch={
+          <>
+            <LanguageSwitch className="ops-lang" />
+            <LoginButton />
+          </>
+        }
       />
     </div>
   );
