@@ -234,7 +234,7 @@ export function OpsApp() {
         languageSwitch={
           <>
             <LanguageSwitch className="ops-lang" />
-            <LoginButton />
+            <LoginButton className="ops-auth" />
           </>
         }
       />
