@@ -14,7 +14,7 @@ import { TERRAIN_DEFAULTS, tileTerrain } from '../tiler/src/terrain/build.js';
 import { openTerrainSampler, type TerrainSampler } from '../tiler/src/terrain/sample.js';
 import { TILE_DEFAULTS, tileBuildings } from '../tiler/src/tile.js';
 import { CITY_GENERATOR_VERSION, DEFAULT_SEED, writeDemoCity } from './generate-city.js';
-import { DEMO_DEM_VERSION, ensureDemoDem } from './terrain/demo-dem.js';
+import { DEMO_DEM_VERSION, ensureDemoDem, ensureDemoWater } from './terrain/demo-dem.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_DIR = path.join(REPO_ROOT, 'build/demo');
@@ -128,8 +128,11 @@ export async function ensureDemo(options: { log?: Log } = {}): Promise<{ dataDir
   const buildingsFile = path.join(GENERATED_DIR, 'buildings.geojson');
   // No real DEM of Bình Dương is available offline: a generated one (scripts/terrain).
   const dem = await ensureDemoDem(GENERATED_DIR);
+  // The river of the same DEM as an area: the terrain's water mask.
+  const water = await ensureDemoWater(GENERATED_DIR);
   const hash = await hashTree(path.join(REPO_ROOT, 'tiler/src'));
   hash.update(`dem ${DEMO_DEM_VERSION}`);
+  hash.update(await readFile(water));
   hash.update(await readFile(buildingsFile));
   hash.update(JSON.stringify(LAYERS));
   hash.update('terrain attribution: from the manifest only');
@@ -145,6 +148,7 @@ export async function ensureDemo(options: { log?: Log } = {}): Promise<{ dataDir
     ...TERRAIN_DEFAULTS,
     out: path.join(DEMO_DIR, 'terrain'),
     name: 'Địa hình Thủ Dầu Một',
+    water: [water],
     // None in layer.json: the viewer shows the manifest's line (LAYERS above) in the UI's
     // language; Cesium would add the tile set's own beside it, in Vietnamese only.
     attribution: '',

@@ -54,7 +54,8 @@ const RIVER: readonly (readonly [number, number])[] = [
 const M_PER_DEG_LAT = 110_600;
 const M_PER_DEG_LON = 109_200; // at 11° N
 
-function riverLonDeg(latDeg: number): number {
+/** Longitude of the river's centre line at a latitude, degrees. */
+export function riverCentreLonDeg(latDeg: number): number {
   for (let i = 1; i < RIVER.length; i++) {
     const [lat1, lon1] = RIVER[i]!;
     const [lat0, lon0] = RIVER[i - 1]!;
@@ -70,7 +71,7 @@ function riverLonDeg(latDeg: number): number {
 
 /** Distance to the river's centre line in metres (east–west distance, good enough for a valley). */
 function riverDistanceM(lonDeg: number, latDeg: number): number {
-  return Math.abs(lonDeg - riverLonDeg(latDeg)) * M_PER_DEG_LON;
+  return Math.abs(lonDeg - riverCentreLonDeg(latDeg)) * M_PER_DEG_LON;
 }
 
 function hash(ix: number, iy: number, seed: number): number {
@@ -169,5 +170,52 @@ export async function ensureDemoDem(dir: string): Promise<string> {
   await writeFile(tmp, new Uint8Array(encodeGeoTiff(generateDemoDem())));
   await rename(tmp, file);
   await writeFile(stampFile, JSON.stringify({ version: DEMO_DEM_VERSION }));
+  return file;
+}
+
+export const DEMO_WATER_FILE = 'thu-dau-mot-water.geojson';
+/** Half the river's width, metres: the Sài Gòn river is ~200 m wide at Thủ Dầu Một. */
+export const DEMO_RIVER_HALF_WIDTH_M = 100;
+
+/**
+ * The demo's water: the same invented Sài Gòn river the DEM's valley follows, as an area
+ * (`DEMO_RIVER_HALF_WIDTH_M` either side of the centre line, measured east–west as the valley
+ * is), clipped to the DEM's bounds, for the terrain's water mask. A GeoJSON FeatureCollection.
+ */
+export function demoWater(): { type: 'FeatureCollection'; features: unknown[] } {
+  const { southDeg, northDeg } = DEMO_DEM_BOUNDS;
+  const halfDeg = DEMO_RIVER_HALF_WIDTH_M / M_PER_DEG_LON;
+  // ~22 m along the river: the straight chords stay within ~0.3 m of the curved centre line.
+  const stepDeg = 0.0002;
+  const steps = Math.round((northDeg - southDeg) / stepDeg);
+  const west: number[][] = [];
+  const east: number[][] = [];
+  for (let i = 0; i <= steps; i++) {
+    const lat = Number((southDeg + i * stepDeg).toFixed(7));
+    const lon = riverCentreLonDeg(lat);
+    west.push([Number((lon - halfDeg).toFixed(6)), lat]);
+    east.push([Number((lon + halfDeg).toFixed(6)), lat]);
+  }
+  // Counter-clockwise (RFC 7946): up the east bank, down the west bank.
+  const ring = [...east, ...west.reverse(), east[0]!];
+  return {
+    type: 'FeatureCollection',
+    features: [
+      {
+        type: 'Feature',
+        properties: { name: 'Sông Sài Gòn', note: 'invented for the demo, follows the generated DEM' },
+        geometry: { type: 'Polygon', coordinates: [ring] },
+      },
+    ],
+  };
+}
+
+/** Writes `<dir>/thu-dau-mot-water.geojson` (small, so always; atomically). Returns its path. */
+export async function ensureDemoWater(dir: string): Promise<string> {
+  const file = path.join(dir, DEMO_WATER_FILE);
+  await mkdir(dir, { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(demoWater())}\n`);
+  await rename(tmp, file);
   return file;
 }

@@ -23,9 +23,12 @@ import {
   DEMO_DEM_BOUNDS,
   DEMO_DEM_HOLE,
   DEMO_DEM_NODATA,
+  DEMO_RIVER_HALF_WIDTH_M,
   demoHeightM,
   ensureDemoDem,
+  ensureDemoWater,
   generateDemoDem,
+  riverCentreLonDeg,
 } from './demo-dem.js';
 
 const WORK = path.join(tmpdir(), `bdtwin-demo-terrain-${process.pid}`);
@@ -35,7 +38,12 @@ let report: TerrainReport;
 
 beforeAll(async () => {
   demFile = await ensureDemoDem(WORK);
-  report = await tileTerrain([demFile], { ...TERRAIN_DEFAULTS, out: OUT });
+  // As `npm start` tiles it: with the river's water mask.
+  report = await tileTerrain([demFile], {
+    ...TERRAIN_DEFAULTS,
+    out: OUT,
+    water: [await ensureDemoWater(WORK)],
+  });
 });
 afterAll(async () => {
   await rm(WORK, { recursive: true, force: true });
@@ -122,6 +130,45 @@ describe('demo terrain tiles', () => {
     const mesh = decodeQuantizedMesh(await readFile(path.join(OUT, `14/${key.x}/${key.y}.terrain`)));
     const h = decodedHeightAt(mesh, tileBox(key), lon, lat)!;
     expect(h).toBeCloseTo(demoHeightM(lon, lat) + geoidHeightM(lon, lat), 0);
+  });
+
+  it('mark the river as water on the valley floor, and the land above it as land', async () => {
+    expect(report.water?.sources[0]).toMatchObject({ polygons: 1, skipped: 0 });
+    expect(report.water!.mixedTiles).toBeGreaterThan(50);
+    // Every finest-level tile along the river: wet pixels lie on the floodplain (≤ 5 m above
+    // the geoid, the channel lower still) within the river's half width of its centre line
+    // (east–west, as the valley is made), dry ones outside it; ~4.7 m pixels.
+    let wetPixels = 0;
+    let dryPixels = 0;
+    const misplaced: string[] = [];
+    let highestWetM = Number.NEGATIVE_INFINITY;
+    for (let lat = 10.92; lat < 11.13; lat += 0.01) {
+      const lon = riverCentreLonDeg(lat);
+      const key = tileAt(lon, lat, 14);
+      const mesh = decodeQuantizedMesh(await readFile(path.join(OUT, `14/${key.x}/${key.y}.terrain`)));
+      const mask = mesh.waterMask!;
+      expect(mask.length, `tile ${key.x}/${key.y} has a coastline`).toBe(256 * 256);
+      const box = tileBox(key);
+      for (let i = 0; i < mask.length; i++) {
+        const pLon = box.westDeg + ((i % 256) + 0.5) * ((box.eastDeg - box.westDeg) / 256);
+        const pLat = box.northDeg - (Math.floor(i / 256) + 0.5) * ((box.northDeg - box.southDeg) / 256);
+        // The water polygon stops at the DEM's edges.
+        if (pLat < DEMO_DEM_BOUNDS.southDeg || pLat > DEMO_DEM_BOUNDS.northDeg) continue;
+        const fromCentreM = Math.abs(pLon - riverCentreLonDeg(pLat)) * 109_200;
+        if (mask[i] === 255) {
+          highestWetM = Math.max(highestWetM, demoHeightM(pLon, pLat));
+          if (fromCentreM > DEMO_RIVER_HALF_WIDTH_M + 5) misplaced.push(`wet ${pLon},${pLat}`);
+          wetPixels++;
+        } else if (mask[i] === 0) {
+          if (fromCentreM < DEMO_RIVER_HALF_WIDTH_M - 5) misplaced.push(`dry ${pLon},${pLat}`);
+          dryPixels++;
+        }
+      }
+    }
+    expect(misplaced.slice(0, 5)).toEqual([]);
+    expect(wetPixels).toBeGreaterThan(10_000);
+    expect(dryPixels).toBeGreaterThan(wetPixels);
+    expect(highestWetM).toBeLessThan(5);
   });
 });
 

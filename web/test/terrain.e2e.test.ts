@@ -25,6 +25,7 @@ interface DemoModule {
 }
 interface DemModule {
   ensureDemoDem(dir: string): Promise<string>;
+  ensureDemoWater(dir: string): Promise<string>;
 }
 const DEMO_MODULE = '../../scripts/demo.js';
 const DEM_MODULE = '../../scripts/terrain/demo-dem.js';
@@ -102,14 +103,19 @@ describe.skipIf(!haveChromium)('viewer on terrain (headless Chromium, demo DEM)'
   beforeAll(async () => {
     const log = (line: string) => console.log(`[e2e terrain] ${line}`);
     const { ensureCity, ensureWebBuild } = (await import(/* @vite-ignore */ DEMO_MODULE)) as DemoModule;
-    const { ensureDemoDem } = (await import(/* @vite-ignore */ DEM_MODULE)) as DemModule;
+    const { ensureDemoDem, ensureDemoWater } = (await import(/* @vite-ignore */ DEM_MODULE)) as DemModule;
     await ensureCity(log);
     const webDir = await ensureWebBuild({ log });
     work = await mkdtemp(path.join(tmpdir(), 'bdtwin-terrain-e2e-'));
     const dataDir = path.join(work, 'data');
     await mkdir(dataDir);
     const demFile = await ensureDemoDem(path.join(work, 'dem'));
-    const terrain = await tileTerrain([demFile], { ...TERRAIN_DEFAULTS, out: path.join(dataDir, 'terrain') });
+    // As the demo: with the river as a water mask.
+    const terrain = await tileTerrain([demFile], {
+      ...TERRAIN_DEFAULTS,
+      out: path.join(dataDir, 'terrain'),
+      water: [await ensureDemoWater(path.join(work, 'dem'))],
+    });
     log(`terrain: ${terrain.tiles} tiles, levels 0–${terrain.maxZoom}, ${terrain.seconds.toFixed(1)} s`);
     const input = path.join(work, 'riverside.geojson');
     buildings = await clampedBuildings(demFile, input);
@@ -173,11 +179,14 @@ describe.skipIf(!haveChromium)('viewer on terrain (headless Chromium, demo DEM)'
       { name: 'terrain-valley', lon: 106.638, lat: 10.981, height: 4, range: 1_500, heading: 85, pitch: -6 },
       { name: 'terrain-street', lon: 106.644, lat: 10.9805, height: 10, range: 200, heading: 80, pitch: -6 },
     ];
+    let waterSeen: { hasWaterMask: boolean; coastTiles: number } | undefined;
     for (const view of views) {
       await page.evaluate(({ name: _name, ...v }) => window.__bdtwin!.lookAt(v), view);
       const ms = await waitForTiles(page);
       await page.screenshot({ path: path.join(OUT, `${view.name}.png`) });
       console.log(`[e2e terrain] ${view.name}: tiles loaded in ${ms} ms`);
+      if (view.name === 'terrain-valley')
+        waterSeen = await page.evaluate(() => window.__bdtwin!.terrainWater());
     }
 
     // The globe is the terrain now: low by the river, ~10 m higher inland (ellipsoid heights,
@@ -192,6 +201,12 @@ describe.skipIf(!haveChromium)('viewer on terrain (headless Chromium, demo DEM)'
     expect(ground.river).not.toBeNull();
     expect(ground.inland).not.toBeNull();
     expect(ground.inland! - ground.river!).toBeGreaterThan(6);
+
+    // Cesium took the water mask: over the river, tiles in view carry a coastline.
+    const water = waterSeen!;
+    console.log(`[e2e terrain] water mask: ${JSON.stringify(water)}`);
+    expect(water.hasWaterMask).toBe(true);
+    expect(water.coastTiles).toBeGreaterThan(0);
 
     // Tiles came from the service, gzip-encoded, and nothing failed.
     expect(terrainResponses.length).toBeGreaterThan(5);

@@ -21,6 +21,10 @@ Options:
                            EPSG:3405, vn2000:105.75, a proj4 string…                [from the file]
   --max-zoom <z>           finest level                     [first level with grid ≤ DEM pixel]
   --no-normals             leave out per-vertex normals (octvertexnormals)
+  --water <file>           water areas (rivers, lakes: Polygon/MultiPolygon; GeoJSON,
+                           Shapefile, GeoPackage…; repeatable) → the watermask extension,
+                           so CesiumJS draws water there                            [none]
+  --water-crs <crs>        CRS of the water files when they do not say            [from the file]
   --quiet                  no progress line
 Holes (nodata inside the DEM) are filled from their rims; nodata at the edges stays empty and
 shows sea level. See docs/terrain.md.`;
@@ -37,6 +41,8 @@ export async function terrainCommand(argv: string[]): Promise<number> {
         crs: { type: 'string' },
         'max-zoom': { type: 'string' },
         'no-normals': { type: 'boolean' },
+        water: { type: 'string', multiple: true },
+        'water-crs': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -76,6 +82,8 @@ export async function terrainCommand(argv: string[]): Promise<number> {
     normals: values['no-normals'] !== true,
     ...(maxZoom >= 0 ? { maxZoom } : {}),
     ...(typeof values.crs === 'string' ? { crs: values.crs } : {}),
+    ...(Array.isArray(values.water) && values.water.length ? { water: values.water as string[] } : {}),
+    ...(typeof values['water-crs'] === 'string' ? { waterCrs: values['water-crs'] } : {}),
     ...(progress ? { onProgress: progress } : {}),
   };
   try {
@@ -111,6 +119,16 @@ export function terrainSummary(report: TerrainReport, out: string): string {
       `input:    ${s.file} (${s.format}, ${s.width}×${s.height}, ${s.crs} from ${s.crsFrom}, heights ${s.verticalDatum === 'egm96' ? 'above EGM96 → ellipsoid' : 'ellipsoidal'})`,
     );
     for (const note of s.notes) lines.push(`  note: ${note}`);
+  }
+  for (const w of report.water?.sources ?? []) {
+    lines.push(
+      `water:    ${w.file} (${w.crs}): ${w.polygons.toLocaleString('en')} polygons${w.skipped ? `, ${w.skipped} other features skipped` : ''}`,
+    );
+  }
+  if (report.water) {
+    lines.push(
+      `          watermask: ${report.water.mixedTiles.toLocaleString('en')} tiles with a coastline, ${report.water.wetTiles.toLocaleString('en')} all water`,
+    );
   }
   const c = report.coverage;
   const last = report.levels.at(-1);

@@ -1,7 +1,8 @@
-import { checkPlausible, resolveCrs, toWgs84, type XY } from '../crs/index.js';
+import { checkPlausible, resolveCrs, toWgs84 } from '../crs/index.js';
 import { describeFeature, InputError } from '../errors.js';
 import type { SourceReport } from '../read.js';
 import { type OpenOptions, openSource, type SourceFeature } from '../sources/index.js';
+import { reprojectFeature, sampleVertices } from '../sources/reproject.js';
 import { type Parcel, parcelFromFeature } from './parcel.js';
 
 /**
@@ -40,7 +41,7 @@ export async function readParcels(
     const seen = new Map<string, number>();
     let index = 0;
     const take = (feature: SourceFeature) => {
-      if (!identity) reproject(feature, project);
+      if (!identity) reprojectFeature(feature, project);
       const i = index++;
       const result = parcelFromFeature(feature, file, i);
       if (!result.ok) throw new InputError(file, result.reason, { index: i, id: result.id });
@@ -94,35 +95,4 @@ export async function readParcels(
   } finally {
     await source.close();
   }
-}
-
-// The two helpers below are the same as read.ts's private ones (sampling for the CRS check,
-// in-place reprojection); they can go once read.ts exports its own.
-
-function sampleVertices(features: readonly SourceFeature[]): XY[] {
-  const out: XY[] = [];
-  const visit = (c: unknown) => {
-    if (out.length >= 1000 || !Array.isArray(c)) return;
-    if (typeof c[0] === 'number') {
-      if (typeof c[1] === 'number') out.push({ x: c[0], y: c[1] });
-      return;
-    }
-    for (const child of c) visit(child);
-  };
-  for (const f of features) visit(f.geometry?.coordinates);
-  return out;
-}
-
-function reproject(feature: SourceFeature, project: (x: number, y: number) => [number, number]) {
-  const visit = (c: unknown) => {
-    if (!Array.isArray(c)) return;
-    if (typeof c[0] === 'number' && typeof c[1] === 'number') {
-      const [lon, lat] = project(c[0], c[1]);
-      c[0] = lon;
-      c[1] = lat;
-      return;
-    }
-    for (const child of c) visit(child);
-  };
-  visit(feature.geometry?.coordinates);
 }

@@ -101,6 +101,93 @@ describe('tileTerrain', () => {
     expect(difference).toBeLessThan(-3.5);
   });
 
+  it('writes a water mask where water polygons are given, and layer.json says so', async () => {
+    // A river 0.01° wide running north–south through the hills, as a GeoJSON file.
+    const river = path.join(dir, 'river.geojson');
+    const ring = [
+      [106.77, 11.0],
+      [106.78, 11.0],
+      [106.78, 11.06],
+      [106.77, 11.06],
+      [106.77, 11.0],
+    ];
+    await writeFile(
+      river,
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [
+          { type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [ring] } },
+          {
+            type: 'Feature',
+            properties: {},
+            geometry: {
+              type: 'LineString',
+              coordinates: [
+                [106.7, 11],
+                [106.8, 11],
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    const out = path.join(dir, 'water');
+    const report = await tileTerrain([dem], { ...TERRAIN_DEFAULTS, out, maxZoom: 12, water: [river] });
+    expect(report.water?.sources).toEqual([
+      expect.objectContaining({ file: river, polygons: 1, skipped: 1 }),
+    ]);
+    expect(report.water!.mixedTiles).toBeGreaterThan(3);
+    const check = await checkTerrain(out);
+    expect(check.problems).toEqual([]);
+    expect(check.layer.extensions).toEqual(['octvertexnormals', 'watermask']);
+    // The level-12 tile holding the river's middle: water on the river, land beside it.
+    const key = tileAt(106.775, 11.03, 12);
+    const tile = decodeQuantizedMesh(await readFile(path.join(out, `12/${key.x}/${key.y}.terrain`)));
+    const box = tileBox(key);
+    const valueAt = (lon: number, lat: number) => {
+      const col = Math.floor(((lon - box.westDeg) / (box.eastDeg - box.westDeg)) * 256);
+      const row = Math.floor(((box.northDeg - lat) / (box.northDeg - box.southDeg)) * 256);
+      return tile.waterMask!.length === 1 ? tile.waterMask![0] : tile.waterMask![row * 256 + col];
+    };
+    expect(valueAt(106.775, 11.03)).toBe(255);
+    expect(valueAt(106.76, 11.03)).toBe(0);
+    // A tile far from the river is one byte of land.
+    const dry = tileAt(106.705, 11.045, 12);
+    const dryTile = decodeQuantizedMesh(await readFile(path.join(out, `12/${dry.x}/${dry.y}.terrain`)));
+    expect([...dryTile.waterMask!]).toEqual([0]);
+  });
+
+  it('refuses a water file with no polygons, naming it', async () => {
+    const lines = path.join(dir, 'centre-line.geojson');
+    await writeFile(
+      lines,
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [
+          {
+            type: 'Feature',
+            properties: {},
+            geometry: {
+              type: 'LineString',
+              coordinates: [
+                [106.7, 11],
+                [106.8, 11],
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    await expect(
+      tileTerrain([dem], {
+        ...TERRAIN_DEFAULTS,
+        out: path.join(dir, 'no-water'),
+        maxZoom: 6,
+        water: [lines],
+      }),
+    ).rejects.toThrow(/centre-line\.geojson: has no water polygons .* not centre lines/);
+  });
+
   it('leaves the previous terrain in place when a DEM is bad', async () => {
     const out = path.join(dir, 'kept');
     const first = await tileTerrain([dem], { ...TERRAIN_DEFAULTS, out, maxZoom: 8 });

@@ -13,7 +13,9 @@ import { levelErrors, levelTiles, sampleGrid, tileId } from './level.js';
 import { buildTileMesh } from './mesh.js';
 import { Rtin } from './rtin.js';
 import type { HeightSource } from './source.js';
-import { cesiumLevelErrorM, type LonLatBox, type TileKey, tileSizeDeg } from './tiling.js';
+import { cesiumLevelErrorM, type LonLatBox, type TileKey, tileBox, tileSizeDeg } from './tiling.js';
+import { readWater, type WaterSourceReport } from './water.js';
+import { type WaterBodies, waterMask } from './watermask.js';
 
 /**
  * `bdtwin terrain`: DEMs → quantized-mesh-1.0 tiles + layer.json, published atomically.
@@ -38,6 +40,13 @@ export interface TerrainOptions {
   /** `name` and `attribution` in layer.json. */
   name: string;
   attribution: string;
+  /**
+   * Water polygons (rivers, lakes) for the `watermask` extension, which makes CesiumJS draw
+   * water there; none by default (no mask, no extension in layer.json).
+   */
+  water?: readonly string[];
+  /** CRS of the water files when they do not say. */
+  waterCrs?: string;
   onProgress?: (progress: TerrainProgress) => void;
 }
 
@@ -77,6 +86,8 @@ export interface TerrainReport {
   rawBytes: number;
   seconds: number;
   version: string;
+  /** With `water`: its sources and how many tiles have water (mixed: a 256 × 256 mask). */
+  water?: { sources: WaterSourceReport[]; mixedTiles: number; wetTiles: number };
 }
 
 /** The first level whose grid spacing is no coarser than the data's. */
@@ -125,13 +136,21 @@ export async function tileTerrain(
       }),
     );
   }
+  const water = options.water?.length
+    ? await readWater(options.water, options.waterCrs === undefined ? {} : { crs: options.waterCrs })
+    : undefined;
   const source = demHeightSource(dems, options.verticalDatum);
   const report = await writeTerrain(
     source,
     options,
     dems.map((d) => d.info),
+    water?.water,
   );
-  return { ...report, seconds: (performance.now() - started) / 1000 };
+  return {
+    ...report,
+    ...(water && report.water ? { water: { ...report.water, sources: water.sources } } : {}),
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** Tiles a height source into `options.out` (staging folder, then rename). */
@@ -139,6 +158,7 @@ export async function writeTerrain(
   source: HeightSource,
   options: TerrainOptions,
   sources: DemInfo[] = [],
+  water?: WaterBodies,
 ): Promise<TerrainReport> {
   const started = performance.now();
   const plan = planTerrain(source, options);
@@ -152,6 +172,8 @@ export async function writeTerrain(
   let done = 0;
   let bytes = 0;
   let rawBytes = 0;
+  let mixedTiles = 0;
+  let wetTiles = 0;
   const levels: TerrainReport['levels'] = [];
   try {
     for (const level of plan) {
@@ -166,7 +188,15 @@ export async function writeTerrain(
           normals: options.normals,
         });
         triangles += mesh.indices.length / 3;
-        const raw = encodeQuantizedMesh(mesh, { normals: options.normals });
+        const mask = water ? waterMask(water, tileBox(key)) : undefined;
+        if (mask) {
+          if (mask.length > 1) mixedTiles++;
+          else if (mask[0] === 255) wetTiles++;
+        }
+        const raw = encodeQuantizedMesh(mesh, {
+          normals: options.normals,
+          ...(mask ? { waterMask: mask } : {}),
+        });
         const gz = gzipSync(raw);
         hash.update(gz);
         rawBytes += raw.length;
@@ -198,7 +228,7 @@ export async function writeTerrain(
       minzoom: 0,
       maxzoom: maxZoom,
       available: availability(plan.map((l) => l.tiles)),
-      extensions: options.normals ? ['octvertexnormals'] : [],
+      extensions: [...(options.normals ? ['octvertexnormals'] : []), ...(water ? ['watermask'] : [])],
       bdtwin: {
         verticalDatum: 'ellipsoid',
         sourceVerticalDatum: options.verticalDatum,
@@ -221,6 +251,7 @@ export async function writeTerrain(
       rawBytes,
       seconds: (performance.now() - started) / 1000,
       version,
+      ...(water ? { water: { sources: [], mixedTiles, wetTiles } } : {}),
     };
   } catch (error) {
     await staged.abort();

@@ -76,6 +76,7 @@ export async function checkTerrain(dir: string): Promise<TerrainCheck> {
   const tiles = new Map<string, DecodedQuantizedMesh>();
   let maxQuantizationStepM = 0;
   const normals = layer.extensions.includes('octvertexnormals');
+  const water = layer.extensions.includes('watermask');
   for (const key of listed) {
     const file = path.join(dir, `${id(key)}.terrain`);
     const bytes = await readFile(file).catch(() => undefined);
@@ -86,7 +87,7 @@ export async function checkTerrain(dir: string): Promise<TerrainCheck> {
     expect(bytes[0] === 0x1f && bytes[1] === 0x8b, `${id(key)}.terrain is not gzipped`);
     const mesh = decodeQuantizedMesh(bytes);
     tiles.set(id(key), mesh);
-    checkTile(key, mesh, normals, (m) => problems.push(`${id(key)}: ${m}`));
+    checkTile(key, mesh, { normals, water }, (m) => problems.push(`${id(key)}: ${m}`));
     maxQuantizationStepM = Math.max(
       maxQuantizationStepM,
       (mesh.header.maxHeightM - mesh.header.minHeightM) / QUANTIZED_MAX,
@@ -121,7 +122,12 @@ export async function checkTerrain(dir: string): Promise<TerrainCheck> {
   return { problems, tiles: tiles.size, borders, maxBorderGapM, maxQuantizationStepM, layer };
 }
 
-function checkTile(key: TileKey, mesh: DecodedQuantizedMesh, normals: boolean, problem: (m: string) => void) {
+function checkTile(
+  key: TileKey,
+  mesh: DecodedQuantizedMesh,
+  { normals, water }: { normals: boolean; water: boolean },
+  problem: (m: string) => void,
+) {
   const n = mesh.u.length;
   if (n < 3 || mesh.indices.length < 3) problem('no triangles');
   for (const i of mesh.indices) if (i >= n) return problem(`index ${i} ≥ vertex count ${n}`);
@@ -164,5 +170,11 @@ function checkTile(key: TileKey, mesh: DecodedQuantizedMesh, normals: boolean, p
   }
   if (normals && (!mesh.extensions.includes(EXTENSION_OCT_NORMALS) || mesh.normals?.length !== 2 * n)) {
     problem('layer.json promises octvertexnormals but the tile has none (or the wrong count)');
+  }
+  // The spec allows exactly two sizes: 1 byte (all land or all water) or 256 × 256.
+  if (water && mesh.waterMask?.length !== 1 && mesh.waterMask?.length !== 256 * 256) {
+    problem(
+      `layer.json promises watermask but the tile has ${mesh.waterMask ? `${mesh.waterMask.length} bytes of it` : 'none'}`,
+    );
   }
 }

@@ -57,6 +57,22 @@ describe('quantized-mesh encoding', () => {
     expect(mesh.u.length).toBeGreaterThan(50);
   });
 
+  it('appends the water mask after the normals, 1 byte or 256 × 256, and refuses other sizes', () => {
+    const mask = new Uint8Array(256 * 256).map((_, i) => (i % 256 < 100 ? 255 : 0));
+    const mixed = decodeQuantizedMesh(encodeQuantizedMesh(mesh, { normals: true, waterMask: mask }));
+    expect(mixed.extensions).toEqual([1, 2]);
+    expect(mixed.waterMask).toEqual(mask);
+    expect([...mixed.normals!]).toEqual([...mesh.normals!]);
+    const land = decodeQuantizedMesh(
+      encodeQuantizedMesh(mesh, { normals: false, waterMask: Uint8Array.of(0) }),
+    );
+    expect(land.extensions).toEqual([2]);
+    expect([...land.waterMask!]).toEqual([0]);
+    expect(() => encodeQuantizedMesh(mesh, { normals: true, waterMask: new Uint8Array(64 * 64) })).toThrow(
+      /1 or 65,536 bytes, got 4096/,
+    );
+  });
+
   it('writes edge indices for exactly the vertices on each side, and counter-clockwise triangles', () => {
     const onSide = (pred: (i: number) => boolean) => [...mesh.u.keys()].filter(pred).length;
     expect(mesh.west.length).toBe(onSide((i) => mesh.u[i] === 0));

@@ -14,6 +14,8 @@ export const EXTENSION_WATER_MASK = 2;
 export interface EncodeOptions {
   /** Append the `octvertexnormals` extension when the mesh has normals. */
   normals: boolean;
+  /** Append the `watermask` extension: 1 byte, or 256 × 256 bytes north-west first (watermask.ts). */
+  waterMask?: Uint8Array;
 }
 
 export const ENCODE_DEFAULTS: EncodeOptions = { normals: true };
@@ -32,6 +34,13 @@ export function encodeQuantizedMesh(
   const pad = size % indexBytes === 0 ? 0 : indexBytes - (size % indexBytes);
   size += pad + 4 + mesh.indices.length * indexBytes + 16 + edgeCount * indexBytes;
   if (normals) size += 5 + normals.length;
+  const { waterMask } = options;
+  if (waterMask) {
+    if (waterMask.length !== 1 && waterMask.length !== 256 * 256) {
+      throw new Error(`encodeQuantizedMesh: a water mask is 1 or 65,536 bytes, got ${waterMask.length}`);
+    }
+    size += 5 + waterMask.length;
+  }
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
   let pos = 0;
@@ -84,6 +93,12 @@ export function encodeQuantizedMesh(
     u32(normals.length);
     bytes.set(normals, pos);
     pos += normals.length;
+  }
+  if (waterMask) {
+    bytes[pos++] = EXTENSION_WATER_MASK;
+    u32(waterMask.length);
+    bytes.set(waterMask, pos);
+    pos += waterMask.length;
   }
   return bytes;
 }

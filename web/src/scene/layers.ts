@@ -371,11 +371,16 @@ async function loadPoints(
  * Heights are WGS 84 ellipsoid heights, the same datum the building tiler clamps bases to.
  */
 async function loadTerrain(viewer: Viewer, info: LayerInfo): Promise<LoadedLayer> {
-  // Normals light the relief; the tiles carry them (octvertexnormals).
+  // Normals light the relief; the tiles carry them (octvertexnormals). The water mask, where
+  // the tiler was given water polygons, makes Cesium draw rivers as water (waves, sun glint);
+  // without one in layer.json Cesium does not ask for it.
   // fromUrl wants the folder: it appends "/layer.json" itself (and, given the file, would ask
   // for layer.json/layer.json, fail, and silently fall back to a layer.json-less default).
   const folder = info.url.replace(/layer\.json(\?.*)?$/, '');
-  const provider = await CesiumTerrainProvider.fromUrl(folder, { requestVertexNormals: true });
+  const provider = await CesiumTerrainProvider.fromUrl(folder, {
+    requestVertexNormals: true,
+    requestWaterMask: true,
+  });
   if (viewer.isDestroyed()) throw new Error('viewer destroyed');
   const { globe } = viewer.scene;
   const previous = viewer.terrainProvider;

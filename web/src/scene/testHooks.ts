@@ -29,6 +29,11 @@ export interface BdtwinHooks {
    * or null where no tile is loaded yet; 0 everywhere without terrain.
    */
   groundHeight(lonDeg: number, latDeg: number): number | null;
+  /**
+   * The terrain's water mask as Cesium took it: whether the provider has one, and how many of
+   * the globe tiles drawn last frame carry a coastline (a 256 × 256 mask, not all land or water).
+   */
+  terrainWater(): { hasWaterMask: boolean; coastTiles: number };
   /** Put the camera `range` metres from a point, instantly; tiles then reload (`tilesLoaded` goes false). */
   lookAt(view: LookAt): void;
   /** The same, animated; resolves when the flight ends. */
@@ -73,6 +78,18 @@ export function installTestHooks(twin: TwinScene, overlays?: OverlayController):
     },
     groundHeight(lonDeg, latDeg) {
       return twin.viewer.scene.globe.getHeight(Cartographic.fromDegrees(lonDeg, latDeg)) ?? null;
+    },
+    terrainWater() {
+      const { globe } = twin.viewer.scene;
+      // Private but stable since 2014: the quadtree's list of tiles rendered last frame.
+      const surface = (globe as unknown as { _surface?: { _tilesToRender?: unknown[] } })._surface;
+      const tiles = (surface?._tilesToRender ?? []) as {
+        data?: { terrainData?: { waterMask?: { length: number } } };
+      }[];
+      return {
+        hasWaterMask: twin.viewer.terrainProvider.hasWaterMask,
+        coastTiles: tiles.filter((t) => t.data?.terrainData?.waterMask?.length === 256 * 256).length,
+      };
     },
     lookAt(view) {
       twin.lookAt(view);
