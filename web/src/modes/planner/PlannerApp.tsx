@@ -8,6 +8,7 @@ import {
   useState,
 } from 'react';
 import type { ScenarioInfo } from '../../../../tiler/src/api/planning.js';
+import { LoginButton } from '../../auth/LoginButton';
 import { formatNumber, t } from '../../i18n';
 import { LanguageSwitch, useDocumentTitle } from '../../i18n/LanguageSwitch';
 import { initialViewState, syncCameraWithUrl, writeInitialLang } from '../../state/appUrlSync';
@@ -36,6 +37,8 @@ export function PlannerApp() {
   const leftRef = useRef<HTMLDivElement>(null);
   const rightRef = useRef<HTMLDivElement>(null);
   const viewsRef = useRef<HTMLDivElement>(null);
+  const rootRef = useRef<HTMLDivElement>(null);
+  const barRef = useRef<HTMLElement>(null);
   const sceneRef = useRef<PlannerScene | null>(null);
   const [scenarios, setScenarios] = useState<ScenarioInfo[] | null>(null);
   const [ids, setIds] = useState<[string, string] | null>(null);
@@ -68,6 +71,19 @@ export function PlannerApp() {
 
   useDocumentTitle(`${t('planner.title')} — ${t('app.title')}`);
   useEffect(writeInitialLang, []);
+  // The bar wraps onto a second row on narrow screens or in a longer language; the panels and
+  // side tags below it follow its real bottom edge (--planner-bar-bottom) instead of a guess.
+  useEffect(() => {
+    const bar = barRef.current;
+    const root = rootRef.current;
+    if (!bar || !root) return;
+    const place = () =>
+      root.style.setProperty('--planner-bar-bottom', `${Math.ceil(bar.offsetTop + bar.offsetHeight)}px`);
+    place();
+    const observer = new ResizeObserver(place);
+    observer.observe(bar);
+    return () => observer.disconnect();
+  }, []);
   const unwatchCamera = useRef<() => void>(() => {});
   const cameraSynced = useRef(false);
 
@@ -214,7 +230,7 @@ export function PlannerApp() {
   const hourText = `${String(Math.floor(sun.hour)).padStart(2, '0')}:${String(Math.round((sun.hour % 1) * 60)).padStart(2, '0')}`;
 
   return (
-    <div className={`planner mode-${mode}`}>
+    <div className={`planner mode-${mode}`} ref={rootRef}>
       <div className="planner-views" ref={viewsRef}>
         <div className="planner-view left" ref={leftRef} data-testid="view-a" />
         <div className="planner-view right" ref={rightRef} data-testid="view-b" />
@@ -250,7 +266,7 @@ export function PlannerApp() {
         )}
       </div>
 
-      <header className="panel planner-bar">
+      <header className="panel planner-bar" ref={barRef}>
         <h1>{t('planner.title')}</h1>
         {scenarios && ids && (
           <>
@@ -292,6 +308,8 @@ export function PlannerApp() {
         <div className="planner-bar-end">
           <ShareButton />
           <LanguageSwitch />
+          {/* Draft scenarios are the planners' own: log in here, not only on `/`. */}
+          <LoginButton />
         </div>
       </header>
 
