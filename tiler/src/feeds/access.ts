@@ -1,5 +1,6 @@
-import type { FeedEntity, FeedLayer } from '../api/feeds.js';
+import { FEED_TOPICS, type FeedEntity, type FeedLayer } from '../api/feeds.js';
 import { canSee, isVisibility, type Role, type Visibility } from '../serve/auth/roles.js';
+import { datastreamOfTopic } from './ingest/observation.js';
 import type { FeedStore } from './store/store.js';
 
 /**
@@ -10,7 +11,8 @@ import type { FeedStore } from './store/store.js';
  *   operator-only CCTV counter), else public. A Datastream, its Observations, its history and
  *   its entity in replay and on `/ws` have their Thing's visibility.
  * Both must allow the caller. Things are never updated (no PATCH), so a Thing's visibility is
- * cached once read.
+ * cached once read. The same rules decide what the embedded MQTT broker forwards to a
+ * subscriber (messageAudience), so HTTP, `/ws`, history, replay and MQTT cannot drift apart.
  */
 export const FEED_LAYER_VISIBILITY: Record<FeedLayer, Visibility> = {
   air: 'public',
@@ -28,6 +30,31 @@ export function thingVisibilityOf(json: Record<string, unknown> | undefined): Vi
 function visibilityValue(v: unknown): Visibility {
   if (v === undefined || v === null) return 'public';
   return isVisibility(v) ? v : 'admin';
+}
+
+/** Who may receive one MQTT message: those who may see `visibility`, and the client `owner`. */
+export interface MessageAudience {
+  visibility: Visibility;
+  /** An MQTT client id that receives it whatever its role (its own error reports). */
+  owner?: string;
+}
+
+/** A JSON object payload, or undefined (never throws). */
+function jsonOf(payload: Buffer): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(payload.toString('utf8'));
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Datastream an Observation on `v1.1/Observations` names (as parseObservation reads it). */
+function datastreamIdInBody(payload: Buffer): number | undefined {
+  const o = jsonOf(payload);
+  const ref = o?.Datastream as { '@iot.id'?: unknown } | undefined;
+  const raw = o?.['Datastream@iot.id'] ?? (ref && typeof ref === 'object' ? ref['@iot.id'] : undefined);
+  return Number.isInteger(raw) ? (raw as number) : undefined;
 }
 
 export class FeedAccess {
@@ -51,8 +78,39 @@ export class FeedAccess {
 
   canSeeDatastream(role: Role, datastreamId: number): boolean {
     if (role === 'admin') return true;
+    const v = this.datastreamVisibility(datastreamId);
+    return v === undefined || canSee(role, v);
+  }
+
+  /** A Datastream has its Thing's visibility (public without a Thing); undefined when missing. */
+  datastreamVisibility(datastreamId: number): Visibility | undefined {
     const ds = this.store.getEntity('datastreams', datastreamId);
-    return ds?.thingId === undefined || this.canSeeThing(role, ds.thingId);
+    if (!ds) return undefined;
+    return ds.thingId === undefined ? 'public' : this.thingVisibility(ds.thingId);
+  }
+
+  /**
+   * Who may receive an MQTT message the embedded broker would forward (feeds/ingest/
+   * mqtt-embedded.ts): an Observation has its Datastream's visibility (as canSeeDatastream),
+   * traffic flows and vehicle positions their feed layer's. The hub's reports on `bdtwin/errors`
+   * are operators', and each also its sender's (`owner`: the MQTT client id it describes).
+   * Anything else — a topic the hub does not consume, an Observation naming no known Datastream —
+   * is admin's: fail closed.
+   */
+  messageAudience(topic: string, payload: Buffer): MessageAudience {
+    const ds = datastreamOfTopic(topic);
+    if (ds !== undefined) {
+      const id = ds ?? datastreamIdInBody(payload);
+      const v = id === undefined ? undefined : this.datastreamVisibility(id);
+      return { visibility: v ?? 'admin' };
+    }
+    if (topic === FEED_TOPICS.trafficFlow) return { visibility: FEED_LAYER_VISIBILITY.traffic };
+    if (topic === FEED_TOPICS.vehiclePositions) return { visibility: FEED_LAYER_VISIBILITY.vehicles };
+    if (topic === FEED_TOPICS.errors) {
+      const owner = jsonOf(payload)?.clientId;
+      return { visibility: 'operator', ...(typeof owner === 'string' ? { owner } : {}) };
+    }
+    return { visibility: 'admin' };
   }
 
   canSeeLayer(role: Role, layer: FeedLayer): boolean {

@@ -151,6 +151,7 @@ export class FeedHub {
           port: options.mqttPort ?? FEED_DEFAULTS.mqttPort,
           host: options.mqttHost ?? 'localhost',
           ...(options.brokerAccess ? { access: options.brokerAccess } : {}),
+          audienceOf: (topic, payload) => hub.access.messageAudience(topic, payload),
         });
       }
     } catch (error) {

@@ -31,7 +31,7 @@ let data: string;
 let server: RunningServer;
 let base: string;
 const cookies = new Map<Caller, string>();
-const tokens = { sensors: '', traffic: '' };
+const tokens = { sensors: '', traffic: '', watchPublic: '', watchOperator: '' };
 const ids = { publicThing: 0, publicDs: 0, opThing: 0, opDs: 0, opObservation: 0, gauge: 0, gaugeDs: 0 };
 
 /** A GET with the caller's cookie, by a raw path (no URL normalisation, unlike fetch). */
@@ -160,6 +160,10 @@ beforeAll(async () => {
   const tokenStore = await TokenStore.open();
   tokens.sensors = await tokenStore.add('sensors', ['v1.1/#']);
   tokens.traffic = await tokenStore.add('traffic-vendor', ['bdtwin/traffic/flow']);
+  // Devices that may use every topic: one reads as public (the default), one as an operator
+  // (whose token even names the broker's $SYS topics, which stay refused).
+  tokens.watchPublic = await tokenStore.add('watch-public', ['#']);
+  tokens.watchOperator = await tokenStore.add('watch-operator', ['#', '$SYS/#'], 'operator');
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
@@ -581,6 +585,95 @@ describe('ingest tokens', () => {
     await sensors.endAsync();
     expect(await count()).toBe(before + 1);
   });
+
+  it('MQTT: a subscription to # receives only what the token may read (public by default), over TCP and /mqtt', async () => {
+    const clients: mqtt.MqttClient[] = [];
+    onTestFinished(() => {
+      for (const c of clients) c.end(true);
+    });
+    const tcp = `mqtt://127.0.0.1:${server.hub!.mqttPort}`;
+    const ws = `${base.replace('http', 'ws')}/mqtt`;
+    const connect = async (url: string, username: string, password: string) => {
+      const c = await mqtt.connectAsync(url, { username, password, reconnectPeriod: 0 });
+      clients.push(c);
+      return c;
+    };
+    const watch = async (url: string, source: string, token: string) => {
+      const client = await connect(url, source, token);
+      const got: string[] = [];
+      client.on('message', (topic, payload) => got.push(`${topic} ${String(payload)}`));
+      const granted = await client.subscribeAsync('#', { qos: 1 });
+      expect(granted[0]?.qos).toBe(1);
+      return { client, got };
+    };
+    const watchers = {
+      publicTcp: await watch(tcp, 'watch-public', tokens.watchPublic),
+      publicWs: await watch(ws, 'watch-public', tokens.watchPublic),
+      operatorTcp: await watch(tcp, 'watch-operator', tokens.watchOperator),
+      operatorWs: await watch(ws, 'watch-operator', tokens.watchOperator),
+    };
+    const sensors = await connect(tcp, 'sensors', tokens.sensors);
+    const vendor = await connect(tcp, 'traffic-vendor', tokens.traffic);
+    const at = new Date(Date.now() - 1_000).toISOString();
+    const obs = (result: number, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ phenomenonTime: at, result, ...extra });
+    // Restricted first: the operator-only station, by its topic and by the body; a jammed road
+    // (traffic detail is the operators'); a malformed message (rejected: forwarded to nobody).
+    await sensors.publishAsync(`v1.1/Datastreams(${ids.opDs})/Observations`, obs(801), { qos: 1 });
+    await sensors.publishAsync('v1.1/Observations', obs(802, { 'Datastream@iot.id': ids.opDs }), { qos: 1 });
+    const flow = {
+      id: 't2',
+      type: 'TrafficFlowObserved',
+      refRoadSegment: 'R-2',
+      averageVehicleSpeed: 5,
+      intensity: 700,
+      location: { type: 'Point', coordinates: [106.651, 10.981] },
+    };
+    await vendor.publishAsync('bdtwin/traffic/flow', JSON.stringify([flow]), { qos: 1 });
+    await sensors.publishAsync(`v1.1/Datastreams(${ids.opDs})/Observations`, '{not json', { qos: 1 });
+    // A device's own rejected message: its report comes back to it, not to other public readers.
+    await watchers.publicTcp.client.publishAsync('v1.1/Datastreams(999999)/Observations', obs(1), { qos: 1 });
+    // Then the public station, last: once every watcher has it, the rest had its chance.
+    await sensors.publishAsync(`v1.1/Datastreams(${ids.publicDs})/Observations`, obs(803), { qos: 1 });
+    const all = Object.values(watchers);
+    for (let i = 0; i < 100 && !all.every((w) => w.got.some((m) => m.includes('803'))); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
+
+    const seen = (got: string[]) => ({
+      publicStation: got.some((m) => m.startsWith(`v1.1/Datastreams(${ids.publicDs})/`) && m.includes('803')),
+      opByTopic: got.some((m) => m.includes('801')),
+      opByBody: got.some((m) => m.includes('802')),
+      traffic: got.some((m) => m.startsWith('bdtwin/traffic/flow')),
+      rejected: got.some((m) => m.includes('{not json')),
+      sensorsReport: got.some((m) => m.startsWith('bdtwin/errors') && m.includes('"body"')),
+      ownReport: got.some((m) => m.startsWith('bdtwin/errors') && m.includes('Datastream(999999)')),
+    });
+    const publicView = {
+      publicStation: true,
+      opByTopic: false,
+      opByBody: false,
+      traffic: false,
+      rejected: false,
+    };
+    const operatorView = {
+      publicStation: true,
+      opByTopic: true,
+      opByBody: true,
+      traffic: true,
+      rejected: false,
+    };
+    expect(seen(watchers.publicTcp.got)).toEqual({ ...publicView, sensorsReport: false, ownReport: true });
+    expect(seen(watchers.publicWs.got)).toEqual({ ...publicView, sensorsReport: false, ownReport: false });
+    for (const w of [watchers.operatorTcp, watchers.operatorWs]) {
+      expect(seen(w.got)).toEqual({ ...operatorView, sensorsReport: true, ownReport: true });
+    }
+    // The broker's own topics ($SYS: its client list) are refused, whatever the read role.
+    for (const w of [watchers.publicTcp, watchers.operatorTcp]) {
+      const granted = await w.client.subscribeAsync('$SYS/#').catch((e: Error) => e);
+      expect(Array.isArray(granted) ? granted[0]?.qos : 128).toBe(128);
+    }
+  });
 });
 
 describe('login and sessions', () => {
@@ -605,13 +698,13 @@ describe('login and sessions', () => {
   it('ignores a tampered or forged session cookie', async () => {
     const real = cookies.get('planner')!;
     const [name, value] = real.split('=') as [string, string];
-    const [body, mac] = value.split('.') as [string, string];
-    const forgedBody = Buffer.from(
-      JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), role: 'admin' }),
-    ).toString('base64url');
+    // The cookie is a random session id (sessions.test.ts has the rest): a changed character, a
+    // made-up id and a signed-blob cookie of the old kind claiming admin are nobody's.
+    const forgedBlob = `${Buffer.from(JSON.stringify({ id: 'local:x', name: 'admin-1', role: 'admin', exp: Date.now() + 60_000 })).toString('base64url')}.AAAA`;
     for (const cookie of [
-      `${name}=${forgedBody}.${mac}`,
-      `${name}=${body}.${mac.slice(0, -2)}AA`,
+      `${name}=${value.slice(0, -2)}${value.endsWith('AA') ? 'BB' : 'AA'}`,
+      `${name}=${'x'.repeat(43)}`,
+      `${name}=${forgedBlob}`,
       `${name}=garbage`,
     ]) {
       const res = await fetch(`${base}/api/auth/me`, { headers: { cookie } });
@@ -620,11 +713,14 @@ describe('login and sessions', () => {
     }
   });
 
-  it('logs out by clearing the cookie', async () => {
+  it('logs out by ending the session on the server and clearing the cookie', async () => {
     const res = await fetch(`${base}/api/auth/logout`, {
       method: 'POST',
       headers: { cookie: cookies.get('admin')! },
     });
     expect(res.headers.get('set-cookie')).toMatch(/bdtwin_session=;.*Expires=Thu, 01 Jan 1970/);
+    // A copy of the cookie kept elsewhere no longer opens anything.
+    expect((await getJson<{ user: unknown }>('admin', '/api/auth/me')).json.user).toBeNull();
+    expect((await get('admin', '/data/layers.json')).status).toBe(404);
   });
 });

@@ -10,7 +10,10 @@ import { UserStore } from './users.js';
  * that is never served and never committed (`build/` is gitignored):
  * - `BDTWIN_USERS` → users file (default `<authDir>/users.json`)
  * - `BDTWIN_TOKENS` → ingest tokens (default `<authDir>/tokens.json`)
- * - `BDTWIN_SESSION_SECRET`, else `<authDir>/session-secret` (generated once)
+ * - `BDTWIN_SESSIONS` → sessions (SQLite, default `<authDir>/sessions.sqlite`)
+ * - `BDTWIN_SESSION_IDLE_MINUTES` → idle timeout of a session (default 120)
+ * - `BDTWIN_SESSION_SECRET`, else `<authDir>/session-secret` (generated once; signs the OIDC
+ *   login state)
  * - `BDTWIN_OIDC_*` → the identity provider (oidc.ts)
  * - `BDTWIN_CORS_ORIGINS` → comma-separated origins allowed to call the service
  */
@@ -18,6 +21,7 @@ import { UserStore } from './users.js';
 export interface AuthPaths {
   usersFile: string;
   tokensFile: string;
+  sessionsFile: string;
   secretFile: string;
 }
 
@@ -26,6 +30,7 @@ export function authPaths(authDir: string, env: NodeJS.ProcessEnv = process.env)
   return {
     usersFile: path.resolve(env.BDTWIN_USERS || path.join(authDir, 'users.json')),
     tokensFile: path.resolve(env.BDTWIN_TOKENS || path.join(authDir, 'tokens.json')),
+    sessionsFile: path.resolve(env.BDTWIN_SESSIONS || path.join(authDir, 'sessions.sqlite')),
     secretFile: path.join(authDir, 'session-secret'),
   };
 }
@@ -40,6 +45,7 @@ export async function loadAuth(
   const tokens = await TokenStore.open(paths.tokensFile);
   const sessionSecret = await loadSessionSecret(paths.secretFile, env);
   const oidc = oidcFromEnv(env);
+  const sessionIdleMs = sessionIdleFromEnv(env);
   const corsOrigins = (env.BDTWIN_CORS_ORIGINS ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -48,7 +54,29 @@ export async function loadAuth(
     if (!/^https?:\/\/[^/]+$/.test(origin))
       throw new Error(`BDTWIN_CORS_ORIGINS: "${origin}" must be an origin like https://viewer.example.vn`);
   }
-  return { auth: { users, tokens, sessionSecret, ...(oidc ? { oidc } : {}), log }, paths, corsOrigins };
+  return {
+    auth: {
+      users,
+      tokens,
+      sessionSecret,
+      sessionsFile: paths.sessionsFile,
+      ...(sessionIdleMs !== undefined ? { sessionIdleMs } : {}),
+      ...(oidc ? { oidc } : {}),
+      log,
+    },
+    paths,
+    corsOrigins,
+  };
+}
+
+/** `BDTWIN_SESSION_IDLE_MINUTES` (1 to 1440) in ms; undefined when unset (the 2 h default). */
+export function sessionIdleFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.BDTWIN_SESSION_IDLE_MINUTES;
+  if (!text) return undefined;
+  const minutes = Number(text);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440)
+    throw new Error(`BDTWIN_SESSION_IDLE_MINUTES: "${text}" must be a whole number of minutes, 1 to 1440`);
+  return minutes * 60_000;
 }
 
 /** The lines `bdtwin serve` prints about access control at start (warnings included). */

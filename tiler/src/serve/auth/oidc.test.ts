@@ -157,6 +157,11 @@ describe('OpenID Connect log-in (authorization code + PKCE)', () => {
       user: { id: 'oidc:user-42', name: 'nguyen.an', role: 'operator' },
       oidc: true,
     });
+    // A server-side session like a local one: logout ends it, copies included.
+    const cookie = session.split(';')[0]!;
+    await fetch(`${service.url}/api/auth/logout`, { method: 'POST', headers: { cookie } });
+    const after = await fetch(`${service.url}/api/auth/me`, { headers: { cookie } });
+    expect(((await after.json()) as { user: unknown }).user).toBeNull();
   });
 
   it('refuses a callback with a forged state, and one without the pending cookie', async () => {

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as client from 'openid-client';
 import { isRole, type Role, type SessionUser } from './roles.js';
-import { cookieOptions, openSession, sealSession } from './sessions.js';
+import { openSealed, sealValue } from './sealed.js';
+import { cookieOptions } from './sessions.js';
 
 /**
  * Log in with a city's identity provider (OpenID Connect, authorization code + PKCE, via
@@ -86,7 +87,7 @@ export async function registerOidc(app: FastifyInstance, options: OidcOptions, c
       state,
     });
     // The verifier and state ride in a short-lived signed cookie (no server-side table).
-    const pending = sealSession(
+    const pending = sealValue(
       { id: `${state} ${verifier}`, name: 'oidc', role: 'public' },
       ctx.secret,
       ctx.now(),
@@ -97,7 +98,7 @@ export async function registerOidc(app: FastifyInstance, options: OidcOptions, c
   });
 
   app.get('/api/auth/oidc/callback', async (req, reply) => {
-    const pending = openSession(req.cookies[OIDC_STATE_COOKIE], ctx.secret, ctx.now());
+    const pending = openSealed(req.cookies[OIDC_STATE_COOKIE], ctx.secret, ctx.now());
     reply.clearCookie(OIDC_STATE_COOKIE, { path: '/' });
     if (!pending)
       return reply

@@ -5,14 +5,16 @@ import { type IngestGuardOptions, ingestGuard } from './ingest.js';
 import { type OidcOptions, registerOidc } from './oidc.js';
 import './request.js';
 import { isRole, type Role, type SessionUser } from './roles.js';
-import { cookieOptions, openSession, SESSION_COOKIE, sealSession } from './sessions.js';
+import { credentialOf, SessionStore } from './session-store.js';
+import { cookieOptions, SESSION_COOKIE } from './sessions.js';
 import type { TokenStore } from './tokens.js';
 import type { UserStore } from './users.js';
 
 /**
- * Who the caller is, for every request: the session cookie → `request.bdtwinUser`; the login,
- * logout and "who am I" routes; the OIDC routes when configured; and the ingest-token guard.
- * docs/security.md describes the whole; serve/server.ts registers this before any route.
+ * Who the caller is, for every request: the session cookie → a server-side session
+ * (session-store.ts) → `request.bdtwinUser`; the login, logout and "who am I" routes; the OIDC
+ * routes when configured; and the ingest-token guard. docs/security.md describes the whole;
+ * serve/server.ts registers this before any route.
  */
 
 export interface AuthOptions {
@@ -20,7 +22,14 @@ export interface AuthOptions {
   users?: UserStore;
   /** Ingest tokens. Default: none, i.e. open ingest (development; the service warns). */
   tokens?: TokenStore;
-  /** Signs session cookies; default: random per process (sessions end at restart). */
+  /**
+   * Where sessions are kept (SQLite, shared with `bdtwin users`, which ends a user's sessions
+   * there). Default: in memory, so sessions end when the service stops.
+   */
+  sessionsFile?: string;
+  /** A session ends after this long without a request (default 2 h, SESSION_IDLE_MS). */
+  sessionIdleMs?: number;
+  /** Signs the OIDC login's short-lived state cookie; default: random per process. */
   sessionSecret?: Buffer;
   /** The identity provider, when a city uses one (auth/oidc.ts). */
   oidc?: OidcOptions;
@@ -38,6 +47,9 @@ export interface AuthOptions {
 }
 
 export const AUTH_DEFAULTS = { loginPerMinute: 10, ingestPerMinute: 60_000 };
+
+/** Expired sessions are purged this often, besides on every login. */
+const PURGE_INTERVAL_MS = 10 * 60_000;
 
 /** What `GET /api/auth/me` answers. */
 export interface MeResponse {
@@ -59,24 +71,61 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   await app.register(rateLimit, { global: false });
   app.decorateRequest('bdtwinUser', undefined);
 
-  /** Re-reads the users file at most every 2 s (a removed user loses access within that). */
+  // A short busy timeout: better-sqlite3 waits synchronously, and `bdtwin users` holds the write
+  // lock only for a DELETE. Reads never wait (WAL).
+  const sessions = SessionStore.open(options.sessionsFile, {
+    ...(options.sessionIdleMs !== undefined ? { idleMs: options.sessionIdleMs } : {}),
+    busyTimeoutMs: 250,
+  });
+  const purge = setInterval(() => {
+    try {
+      sessions.purge(now());
+    } catch (error) {
+      app.log.error({ err: error }, 'sessions purge');
+    }
+  }, PURGE_INTERVAL_MS);
+  purge.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(purge);
+    sessions.close();
+  });
+
+  /** Re-reads the users file at most every 2 s (a hand edit takes effect within that). */
   let lastReload = 0;
   app.addHook('onRequest', async (req) => {
-    const user = openSession(req.cookies[SESSION_COOKIE], secret, now());
-    if (!user) {
+    const id = req.cookies[SESSION_COOKIE];
+    let session: ReturnType<SessionStore['lookup']>;
+    try {
+      session = sessions.lookup(id, now());
+    } catch (error) {
+      // The store failing must not let anyone in, nor take the public service down.
+      req.log.error({ err: error }, 'sessions store');
+      session = undefined;
+    }
+    if (!session) {
       req.bdtwinUser = anonymous;
       return;
     }
-    if (user.id.startsWith('local:')) {
+    if (session.id.startsWith('local:')) {
       if (users && now() - lastReload > 2_000) {
         lastReload = now();
         await users.reload().catch((error: Error) => req.log.error({ err: error }, 'users file'));
       }
-      const stored = users?.byId(user.id.slice('local:'.length));
-      req.bdtwinUser = stored ? { id: user.id, name: stored.name, role: stored.role } : anonymous;
+      // Removed, or password or role changed since the login: the session is over.
+      const stored = users?.byId(session.id.slice('local:'.length));
+      if (!stored || credentialOf(stored) !== session.credential) {
+        try {
+          sessions.end(id);
+        } catch {
+          // Refused again next time anyway: the fingerprint still differs.
+        }
+        req.bdtwinUser = anonymous;
+        return;
+      }
+      req.bdtwinUser = { id: session.id, name: stored.name, role: stored.role };
       return;
     }
-    req.bdtwinUser = user;
+    req.bdtwinUser = { id: session.id, name: session.name, role: session.role };
   });
 
   const guard: IngestGuardOptions = {
@@ -92,13 +141,14 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   };
   app.addHook('onRequest', ingestGuard(guard));
 
-  /** Sets the session cookie for `user` (after a password or OIDC login). */
-  const startSession = (req: FastifyRequest, reply: FastifyReply, user: SessionUser) => {
-    reply.setCookie(
-      SESSION_COOKIE,
-      sealSession(user, secret, now()),
-      cookieOptions(req.protocol === 'https'),
-    );
+  /**
+   * Starts a server-side session for `user` (after a password or OIDC login) and sets its id as
+   * the cookie. A session the browser already had is ended: one login, one live session id.
+   */
+  const startSession = (req: FastifyRequest, reply: FastifyReply, user: SessionUser, credential = '') => {
+    sessions.end(req.cookies[SESSION_COOKIE]);
+    const id = sessions.create(user, credential, now());
+    reply.setCookie(SESSION_COOKIE, id, cookieOptions(req.protocol === 'https'));
   };
 
   app.post<{ Body: { name?: unknown; password?: unknown } }>(
@@ -135,12 +185,14 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
           .send({ error: 'unauthorized', message: 'wrong user name or password', requestId: req.id });
       }
       const session: SessionUser = { id: `local:${user.id}`, name: user.name, role: user.role };
-      startSession(req, reply, session);
+      startSession(req, reply, session, credentialOf(user));
       return { user: session } satisfies { user: SessionUser };
     },
   );
 
-  app.post('/api/auth/logout', { bodyLimit: 1024 }, async (_req, reply) => {
+  // Ends the session server-side: a copy of the cookie stops working too.
+  app.post('/api/auth/logout', { bodyLimit: 1024 }, async (req, reply) => {
+    sessions.end(req.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { user: null };
   });

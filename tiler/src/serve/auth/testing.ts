@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AuthOptions } from './plugin.js';
 import type { Role } from './roles.js';
 import { SESSION_COOKIE } from './sessions.js';
@@ -27,8 +30,13 @@ export async function testAuth(extra: Omit<AuthOptions, 'users'> = {}): Promise<
     passwords.set(role, password);
   }
   return {
-    // A fixed secret, so sessions survive a restart of the service within the test.
-    auth: { sessionSecret: randomBytes(32), ...extra, users },
+    // A sessions file of its own, so sessions survive a restart of the service within the test.
+    auth: {
+      sessionSecret: randomBytes(32),
+      sessionsFile: path.join(mkdtempSync(path.join(tmpdir(), 'bdtwin-sessions-')), 'sessions.sqlite'),
+      ...extra,
+      users,
+    },
     async login(baseUrl, role) {
       const res = await fetch(`${baseUrl}/api/auth/login`, {
         method: 'POST',

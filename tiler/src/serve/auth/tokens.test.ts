@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ingestTopicOf, TokenStore, tokenAllows, topicMatches } from './tokens.js';
+import { ingestTopicOf, TokenStore, tokenAllows, tokenReadRole, topicMatches } from './tokens.js';
 
 describe('MQTT topic filters', () => {
   it('matches + one level and # the rest, and a subscription to # is not inside a + filter', () => {
@@ -44,8 +44,26 @@ describe('TokenStore', () => {
       const second = await store.add('station-net', ['v1.1/#']);
       expect(store.verify(token)).toBeUndefined();
       expect(store.verify(second)).toBeDefined();
+      // What it may read over MQTT: public unless it says otherwise.
+      expect(tokenReadRole(store.verify(second)!)).toBe('public');
+      const watcher = await store.add('ops-display', ['#'], 'operator');
+      expect(tokenReadRole((await TokenStore.open(file)).verify(watcher)!)).toBe('operator');
       await expect(store.add('bad name!', ['#'])).rejects.toThrow(/source "bad name!"/);
       await expect(store.add('x', ['a/#/b'])).rejects.toThrow(/not a valid MQTT filter/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a file without read roles (older tokens) as public, and names a bad one', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'bdtwin-tokens-'));
+    try {
+      const file = path.join(dir, 'tokens.json');
+      const entry = { source: 'old', topics: ['#'], hash: 'a'.repeat(64), createdAt: '2026-01-01' };
+      await writeFile(file, JSON.stringify({ tokens: [entry] }));
+      expect(tokenReadRole((await TokenStore.open(file)).list()[0]!)).toBe('public');
+      await writeFile(file, JSON.stringify({ tokens: [{ ...entry, read: 'boss' }] }));
+      await expect(TokenStore.open(file)).rejects.toThrow(/tokens\.json: token #0 has read role "boss"/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InputError } from '../../errors.js';
 import { readJsonFile, writePrivateFile } from './files.js';
+import { isRole, type Role } from './roles.js';
 
 /**
  * Ingest tokens, one per source (a station network, a traffic counter vendor, the simulator):
@@ -11,12 +12,16 @@ import { readJsonFile, writePrivateFile } from './files.js';
  *
  * A token is used as `Authorization: Bearer <token>` on HTTP ingest, and as the MQTT CONNECT
  * password with the source as user name. Its `topics` (MQTT filters, `+` and `#`) bound what it
- * may publish or subscribe to; HTTP ingest paths map to the same topics (ingestTopicOf).
+ * may publish or subscribe to; HTTP ingest paths map to the same topics (ingestTopicOf). Its
+ * `read` role bounds what the embedded broker forwards to it: a device is not an operator, so
+ * `public` unless the token says otherwise (feeds/access.ts decides per message).
  */
 
 export interface IngestToken {
   source: string;
   topics: string[];
+  /** The role whose visibility bounds what an MQTT subscription receives; absent = `public`. */
+  read?: Role;
   /** SHA-256 of the token, hex. */
   hash: string;
   createdAt: string;
@@ -58,13 +63,23 @@ export class TokenStore {
     return this.tokens;
   }
 
-  /** Creates (or replaces) the token of `source`; returns the token, which is shown only now. */
-  async add(source: string, topics: string[] = ['#']): Promise<string> {
+  /**
+   * Creates (or replaces) the token of `source`, which may read over MQTT what `read` may see
+   * (default public); returns the token, which is shown only now.
+   */
+  async add(source: string, topics: string[] = ['#'], read: Role = 'public'): Promise<string> {
     if (!SOURCE.test(source)) throw new Error(`source "${source}" must be 1–64 of A-Z a-z 0-9 . _ -`);
     for (const t of topics) validateFilter(t);
+    if (!isRole(read)) throw new Error(`read role "${String(read)}" is not a role`);
     await this.reload();
     const token = randomBytes(32).toString('base64url');
-    const entry: IngestToken = { source, topics, hash: sha256(token), createdAt: new Date().toISOString() };
+    const entry: IngestToken = {
+      source,
+      topics,
+      read,
+      hash: sha256(token),
+      createdAt: new Date().toISOString(),
+    };
     this.tokens = [...this.tokens.filter((t) => t.source !== source), entry];
     await this.save();
     return token;
@@ -119,6 +134,8 @@ function validateTokens(json: { tokens?: unknown }, file: string): IngestToken[]
       throw new InputError(file, `token #${i} needs a "source" and a SHA-256 "hash"`);
     if (!Array.isArray(t.topics) || t.topics.some((s) => typeof s !== 'string'))
       throw new InputError(file, `token #${i} needs "topics": a list of MQTT topic filters`);
+    if (t.read !== undefined && !isRole(t.read))
+      throw new InputError(file, `token #${i} has read role ${JSON.stringify(t.read)}`);
     return t as IngestToken;
   });
 }
@@ -138,6 +155,11 @@ export function topicMatches(filter: string, topic: string): boolean {
     if (f[i] !== t[i]) return false;
   }
   return f.length === t.length;
+}
+
+/** What a token may read over MQTT: its `read` role, `public` when it names none. */
+export function tokenReadRole(token: IngestToken): Role {
+  return token.read ?? 'public';
 }
 
 /** Whether a token may use `topic` (publish) or a filter that stays inside its topics (subscribe). */
