@@ -12,7 +12,7 @@ import type { TerrainSampler } from './terrain/sample.js';
  * into a Footprint or a Rejection. Nothing is kept but compact footprints.
  */
 
-export interface ReadOptions extends Pick<OpenOptions, 'layer' | 'encoding'> {
+export interface ReadOptions extends Pick<OpenOptions, 'layer' | 'encoding' | 'unzip'> {
   /** `--crs` value overriding what the files declare (EPSG:nnnn, vn2000:105.75, proj4…). */
   crs?: string;
   normalise: NormaliseOptions;
@@ -57,6 +57,7 @@ export async function readFootprints(
     const source = await openSource(input, {
       ...(options.layer ? { layer: options.layer } : {}),
       ...(options.encoding ? { encoding: options.encoding } : {}),
+      ...(options.unzip ? { unzip: options.unzip } : {}),
     });
     try {
       const { file } = source.info;

@@ -18,7 +18,7 @@ import { ATTRIBUTE_DEFAULTS } from '../buildings/attributes.js';
 import { NORMALISE_DEFAULTS } from '../buildings/normalise.js';
 import { checkPlausible, resolveCrs, toWgs84, type XY } from '../crs/index.js';
 import { InputError } from '../errors.js';
-import { openSource, type SourceFeature } from '../sources/index.js';
+import { openSource, type SourceFeature, type UnzipOptions } from '../sources/index.js';
 import type { VerticalDatum } from '../terrain/datum.js';
 import { openTerrainSampler, type TerrainSampler } from '../terrain/sample.js';
 import { TILE_DEFAULTS, tileBuildings } from '../tile.js';
@@ -29,7 +29,8 @@ import { readCatalog, updateCatalog } from './store.js';
 import { AttributeStats, chooseStyle } from './style.js';
 
 /**
- * `bdtwin add`: one file of any format and CRS the tiler reads → a catalogue layer.
+ * `bdtwin add`: one file of any format and CRS the tiler reads (a dataset in a ZIP archive too)
+ * → a catalogue layer.
  *
  * One streaming pass reads the file, converts it to WGS 84 (the CRS checked for plausibility on
  * the first features, as `bdtwin tile` does), writes it to a staging GeoJSONSeq, and on the way
@@ -56,6 +57,8 @@ export interface AddOptions {
   crs?: string;
   layer?: string;
   encoding?: string;
+  /** ZIP files: unpacking limits (`--max-unzipped`, `--max-zip-ratio`) and temporary folder. */
+  unzip?: UnzipOptions;
   validFrom?: string;
   validTo?: string | null;
   visibility?: Visibility;
@@ -277,6 +280,7 @@ export async function addLayer(file: string, options: AddOptions): Promise<AddRe
     const source = await openSource(file, {
       ...(options.layer ? { layer: options.layer } : {}),
       ...(options.encoding ? { encoding: options.encoding } : {}),
+      ...(options.unzip ? { unzip: options.unzip } : {}),
     });
     try {
       const resolved = resolveCrs(options.crs, source.info.crs, source.info.file);

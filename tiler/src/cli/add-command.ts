@@ -9,6 +9,7 @@ import {
 } from '../api/catalog.js';
 import { ADD_DEFAULTS, type AddOptions, type AddReport, addLayer } from '../catalog/import.js';
 import { InputError } from '../errors.js';
+import { formatBytes, UNZIP_LIMITS, unzipFlags } from '../sources/index.js';
 import { VERTICAL_DATUMS, type VerticalDatum } from '../terrain/datum.js';
 import { RejectedFeaturesError } from '../tile.js';
 import { intOption, parseOrUsage } from './main.js';
@@ -18,7 +19,8 @@ const USAGE = `Usage: bdtwin add <file> --sector <sector> [options]
 Adds a layer to a data folder's catalogue (<data>/catalog.json, served at /api/catalog): the
 file is converted to WGS 84 and written as <data>/catalog/<id>.geojson, or, for polygon layers
 of more than --tile-threshold features, tiled into <data>/catalog/<id>/tileset.json (3D Tiles).
-Inputs: GeoJSON, GeoJSONSeq, Shapefile, GeoPackage, FlatGeobuf; any CRS bdtwin tile reads
+Inputs: GeoJSON, GeoJSONSeq, Shapefile, GeoPackage, FlatGeobuf, or a .zip holding one of them
+(archive.zip!folder/roads.shp names one of several); any CRS bdtwin tile reads
 (VN-2000 included). Coverage of the catalogue's wards is measured on the way (docs/catalog.md).
 
 Sectors: ${SECTOR_IDS.join(', ')}
@@ -32,6 +34,8 @@ Options:
   --crs <crs>           CRS of the file when it does not say (EPSG:4326, vn2000:105.75…)
   --layer <name>        GeoPackage table                                          [first]
   --encoding <cp>       Shapefile text encoding (1258, UTF-8…)                    [.cpg, else UTF-8]
+  --max-unzipped <size> ZIP files: most the dataset may unpack to                 [${formatBytes(UNZIP_LIMITS.maxBytes)}]
+  --max-zip-ratio <n>   ZIP files: refuse an entry inflating over n:1             [${UNZIP_LIMITS.maxRatio}]
   --valid-from <date>   first day the data is valid, YYYY-MM-DD                   [today]
   --valid-to <date>     last day it is valid, YYYY-MM-DD                          [still valid]
   --visibility <v>      ${VISIBILITIES.join(' | ')}                                [${ADD_DEFAULTS.visibility}]
@@ -65,6 +69,8 @@ export async function addCommand(argv: string[]): Promise<number> {
         crs: { type: 'string' },
         layer: { type: 'string' },
         encoding: { type: 'string' },
+        'max-unzipped': { type: 'string' },
+        'max-zip-ratio': { type: 'string' },
         'valid-from': { type: 'string' },
         'valid-to': { type: 'string' },
         visibility: { type: 'string' },
@@ -151,6 +157,8 @@ export async function addCommand(argv: string[]): Promise<number> {
     }
     volume = { bottomM: lo!, heightM: hi! - lo! };
   }
+  const unzip = unzipFlags(values['max-unzipped'], values['max-zip-ratio']);
+  if (typeof unzip === 'string') return fail(unzip);
   const str = (name: keyof typeof values) =>
     typeof values[name] === 'string' ? (values[name] as string) : undefined;
   const progress = values.quiet === true ? undefined : progressPrinter();
@@ -165,6 +173,7 @@ export async function addCommand(argv: string[]): Promise<number> {
     ...(str('crs') ? { crs: str('crs')! } : {}),
     ...(str('layer') ? { layer: str('layer')! } : {}),
     ...(str('encoding') ? { encoding: str('encoding')! } : {}),
+    ...(Object.keys(unzip).length ? { unzip } : {}),
     ...(str('valid-from') ? { validFrom: str('valid-from')! } : {}),
     ...(str('valid-to') ? { validTo: str('valid-to')! } : {}),
     ...(visibility ? { visibility: visibility as Visibility } : {}),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -20,6 +20,8 @@ const TIME_BOUND_MS = 20_000;
 const MEMORY_BOUND_MB = 512;
 
 let dir: string;
+/** Where archives are unpacked: must be empty after every item, refused or not. */
+let unpack: string;
 const results: { item: string; kind: string; ms: number; mb: number; error: string }[] = [];
 
 /** Runs `fn`, sampling RSS every 10 ms: elapsed ms and the peak RSS rise in MB. */
@@ -46,6 +48,8 @@ async function measured<T>(
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'bdtwin-hostile-'));
+  unpack = path.join(dir, 'unpack');
+  await mkdir(unpack);
 });
 afterAll(async () => {
   const byKind = new Map<string, number>();
@@ -62,7 +66,9 @@ describe('malformed files', () => {
     it(`${item.kind}: ${item.name}`, async () => {
       const file = await item.write(dir);
       const out = path.join(dir, `${item.name}.out`);
-      const run = await measured(() => tileBuildings([file], { ...TILE_DEFAULTS, out, threads: 0 }));
+      const run = await measured(() =>
+        tileBuildings([file], { ...TILE_DEFAULTS, out, threads: 0, unzip: { tempDir: unpack } }),
+      );
       results.push({
         item: item.name,
         kind: `file/${item.kind}`,
@@ -72,6 +78,7 @@ describe('malformed files', () => {
       });
       expect(run.ms).toBeLessThan(TIME_BOUND_MS);
       expect(run.mb).toBeLessThan(MEMORY_BOUND_MB);
+      expect(await readdir(unpack), 'nothing unpacked is left behind').toEqual([]);
       if (item.expect === 'accept') {
         expect(run.error).toBeUndefined();
         const check = await checkTileset(path.join(out, 'tileset.json'), {
@@ -89,16 +96,16 @@ describe('malformed files', () => {
     }, 60_000);
   }
 
-  it('zip bombs given to `bdtwin add` are refused before anything is inflated', async () => {
-    const bombs = FILE_CORPUS.filter((i) => i.kind === 'zip-bomb');
+  it('zip bombs and hostile archives given to `bdtwin add` are refused while unpacking, leaving nothing behind', async () => {
+    const bombs = FILE_CORPUS.filter((i) => i.kind === 'zip-bomb' || i.kind === 'hostile-archive');
     for (const item of bombs) {
       const file = await item.write(dir);
       const run = await measured(() =>
-        addLayer(file, { dataDir: path.join(dir, 'catalog'), sector: 'dat-dai' }),
+        addLayer(file, { dataDir: path.join(dir, 'catalog'), sector: 'dat-dai', unzip: { tempDir: unpack } }),
       );
       results.push({
         item: `add ${item.name}`,
-        kind: 'file/zip-bomb',
+        kind: `file/${item.kind}`,
         ms: run.ms,
         mb: run.mb,
         error: String(run.error),
@@ -106,6 +113,7 @@ describe('malformed files', () => {
       expect(run.ms).toBeLessThan(TIME_BOUND_MS);
       expect(run.mb).toBeLessThan(MEMORY_BOUND_MB);
       expect((run.error as Error).message).toMatch(item.expect as RegExp);
+      expect(await readdir(unpack)).toEqual([]);
     }
   }, 60_000);
 });

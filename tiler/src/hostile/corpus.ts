@@ -2,6 +2,8 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { constants, createDeflateRaw } from 'node:zlib';
+import { strToU8, zipSync } from 'fflate';
+import { makeZip } from '../sources/zip/testing.js';
 
 /**
  * The malformed corpus (docs/reliability.md, "Hostile input"): files for the tiler and the
@@ -19,6 +21,7 @@ export type FileKind =
   | 'huge-geometry'
   | 'deep-nesting'
   | 'zip-bomb'
+  | 'hostile-archive'
   | 'bad-sidecar'
   | 'bad-encoding'
   | 'garbage';
@@ -84,23 +87,27 @@ function circle(n: number): number[][] {
 }
 
 /**
- * A ZIP whose one entry inflates to `inflatedBytes` of zeros (1,000:1 and more): small on disk,
- * gigabytes if anything unpacked it.
+ * A ZIP whose one entry, `buildings.geojson`, inflates to `inflatedBytes` of zeros (1,000:1 and
+ * more): small on disk, gigabytes if anything unpacked it. Its headers declare `declaredBytes`
+ * (default: the truth), so a bomb can also lie about its size.
  */
-export async function writeZipBomb(file: string, inflatedBytes: number): Promise<void> {
-  let bytes = bombs.get(inflatedBytes);
-  if (!bytes) {
-    bytes = zipBomb(inflatedBytes);
-    bombs.set(inflatedBytes, bytes);
+export async function writeZipBomb(
+  file: string,
+  inflatedBytes: number,
+  declaredBytes: number = inflatedBytes,
+): Promise<void> {
+  let data = bombs.get(inflatedBytes);
+  if (!data) {
+    data = deflatedZeros(inflatedBytes);
+    bombs.set(inflatedBytes, data);
   }
-  await writeFile(file, await bytes);
+  await writeFile(file, zipAround(await data, declaredBytes));
 }
 
 /** Deflating a GiB takes seconds: each size is made once per process. */
 const bombs = new Map<number, Promise<Buffer>>();
 
-async function zipBomb(inflatedBytes: number): Promise<Buffer> {
-  const name = Buffer.from('buildings.geojson');
+async function deflatedZeros(inflatedBytes: number): Promise<Buffer> {
   const compressed: Buffer[] = [];
   const deflate = createDeflateRaw({ level: constants.Z_BEST_COMPRESSION });
   deflate.on('data', (c: Buffer) => compressed.push(c));
@@ -110,8 +117,12 @@ async function zipBomb(inflatedBytes: number): Promise<Buffer> {
   }
   deflate.end();
   await finished(deflate);
-  const data = Buffer.concat(compressed);
-  const size32 = Math.min(inflatedBytes, 0xffffffff);
+  return Buffer.concat(compressed);
+}
+
+function zipAround(data: Buffer, declaredBytes: number): Buffer {
+  const name = Buffer.from('buildings.geojson');
+  const size32 = Math.min(declaredBytes, 0xffffffff);
   const local = Buffer.alloc(30);
   local.writeUInt32LE(0x04034b50, 0);
   local.writeUInt16LE(20, 4);
@@ -136,6 +147,21 @@ async function zipBomb(inflatedBytes: number): Promise<Buffer> {
   end.writeUInt32LE(local.length + name.length + data.length, 16);
   return Buffer.concat([local, name, data, central, name, end]);
 }
+
+/** The fixture Shapefile's parts, for archives that hide something among real files. */
+async function shapefileParts(except: string[] = []): Promise<Record<string, Uint8Array>> {
+  const parts: Record<string, Uint8Array> = {};
+  for (const ext of ['.shp', '.shx', '.dbf', '.prj', '.cpg']) {
+    if (!except.includes(ext)) parts[`osm-100${ext}`] = await readFile(path.join(DATA, `osm-100${ext}`));
+  }
+  return parts;
+}
+
+/** The message every refused bomb gets: it is stopped while unpacking, nothing kept. */
+const refusedBomb = (archive: string, entry: string) =>
+  new RegExp(
+    `${archive.replaceAll('.', '\\.')}: entry "${entry.replaceAll('.', '\\.')}" inflates [\\d,]+ times its compressed size .*more than the limit of 500:1 \\(--max-zip-ratio\\): refused as a likely zip bomb while unpacking, nothing kept`,
+  );
 
 export const FILE_CORPUS: FileItem[] = [
   // Truncated, one of each format.
@@ -358,7 +384,8 @@ export const FILE_CORPUS: FileItem[] = [
     // Attributes are not walked, only read by name: the building is tiled, the nesting harmless.
     expect: 'accept',
   },
-  // Zip bombs: a 1 GiB entry in a ~1 MB archive, given to the tiler and to `bdtwin add`.
+  // Zip bombs: a 1 GiB entry in a ~1 MB archive, given to the tiler and to `bdtwin add`; each is
+  // stopped at its first 16 KiB read (sources/zip/inflate.ts), nothing written.
   {
     kind: 'zip-bomb',
     name: 'bomb-1GiB.zip',
@@ -367,7 +394,7 @@ export const FILE_CORPUS: FileItem[] = [
       await writeZipBomb(f, 2 ** 30);
       return f;
     },
-    expect: /bomb-1GiB\.zip: is a ZIP archive, which is not read directly/,
+    expect: refusedBomb('bomb-1GiB.zip', 'buildings.geojson'),
   },
   {
     kind: 'zip-bomb',
@@ -377,7 +404,99 @@ export const FILE_CORPUS: FileItem[] = [
       await writeZipBomb(f, 2 ** 30);
       return f;
     },
-    expect: /bomb-named-geojson\.geojson: is a ZIP archive, which is not read directly/,
+    // Read as the ZIP its first bytes say it is.
+    expect: refusedBomb('bomb-named-geojson.geojson', 'buildings.geojson'),
+  },
+  {
+    kind: 'zip-bomb',
+    name: 'bomb-lying-header.zip',
+    write: async (dir) => {
+      // Declares 1 MiB, ratio ~1:1: only the bytes actually inflated give it away.
+      const f = path.join(dir, 'bomb-lying-header.zip');
+      await writeZipBomb(f, 2 ** 30, 2 ** 20);
+      return f;
+    },
+    expect:
+      /bomb-lying-header\.zip: entry "buildings\.geojson" inflates past the 1,048,576 bytes its header declares: the archive is damaged or a zip bomb; refused while unpacking, nothing kept/,
+  },
+  {
+    kind: 'zip-bomb',
+    name: 'bomb-dbf-in-shapefile.zip',
+    write: async (dir) => {
+      // A real Shapefile set whose .dbf is 64 MiB of zeros: the .shp unpacks, the .dbf is stopped.
+      const f = path.join(dir, 'bomb-dbf-in-shapefile.zip');
+      const parts = await shapefileParts(['.dbf']);
+      await writeFile(
+        f,
+        makeZip([
+          ...Object.entries(parts).map(([name, data]) => ({ name, data })),
+          { name: 'osm-100.dbf', data: new Uint8Array(64 * 2 ** 20) },
+        ]),
+      );
+      return f;
+    },
+    expect: refusedBomb('bomb-dbf-in-shapefile.zip', 'osm-100.dbf'),
+  },
+  // Archives built to escape or exhaust: refused from their directory, before any inflating.
+  {
+    kind: 'hostile-archive',
+    name: 'zip-slip.zip',
+    write: async (dir) => {
+      const f = path.join(dir, 'zip-slip.zip');
+      await writeFile(
+        f,
+        zipSync({ ...(await shapefileParts()), '../../../tmp/evil.sh': strToU8('echo pwned') }),
+      );
+      return f;
+    },
+    expect:
+      /zip-slip\.zip: entry "\.\.\/\.\.\/\.\.\/tmp\/evil\.sh" has a "\.\." step that leads out of the folder it is unpacked into \(zip slip\): refused/,
+  },
+  {
+    kind: 'hostile-archive',
+    name: 'symlink.zip',
+    write: async (dir) => {
+      const f = path.join(dir, 'symlink.zip');
+      await writeFile(f, makeZip([{ name: 'buildings.geojson', data: '/etc/passwd', unixMode: 0o120777 }]));
+      return f;
+    },
+    expect: /symlink\.zip: entry "buildings\.geojson" is a symbolic link/,
+  },
+  {
+    kind: 'hostile-archive',
+    name: 'entries-20k.zip',
+    write: async (dir) => {
+      const f = path.join(dir, 'entries-20k.zip');
+      const files: Record<string, Uint8Array> = {};
+      for (let i = 0; i < 20_000; i++) files[`${i}`] = new Uint8Array(0);
+      await writeFile(f, zipSync(files, { level: 0 }));
+      return f;
+    },
+    expect: /entries-20k\.zip: holds 20,000 entries, more than the limit of 10,000: refused/,
+  },
+  {
+    kind: 'hostile-archive',
+    name: 'nested.zip',
+    write: async (dir) => {
+      const f = path.join(dir, 'nested.zip');
+      await writeFile(
+        f,
+        zipSync({ 'inner.zip': zipSync({ 'inner2.zip': zipSync(await shapefileParts()) }) }),
+      );
+      return f;
+    },
+    expect:
+      /nested\.zip: entry "inner\.zip" is an archive inside the archive: nested archives are not opened/,
+  },
+  {
+    kind: 'hostile-archive',
+    name: 'encrypted.zip',
+    write: async (dir) => {
+      const f = path.join(dir, 'encrypted.zip');
+      await writeFile(f, makeZip([{ name: 'buildings.geojson', data: '{}', flags: 0x0001 }]));
+      return f;
+    },
+    expect: /encrypted\.zip: entry "buildings\.geojson" is encrypted \(password-protected\)/,
   },
   // Sidecars.
   {

@@ -52,6 +52,19 @@ describe('detectFormat', () => {
     ]);
   });
 
+  it('recognises ZIP archives by their signature, whatever the name (zip/open.test.ts reads them)', () => {
+    const notes: string[] = [];
+    expect(detectFormat('a.zip', bytes('PK\u0003\u0004'), notes)).toBe('zip');
+    expect(detectFormat('a.shp.zip', bytes('PK\u0005\u0006'), notes)).toBe('zip');
+    expect(notes).toEqual([]);
+    expect(detectFormat('nha.geojson', bytes('PK\u0003\u0004'), notes)).toBe('zip');
+    expect(detectFormat('nha.zip', bytes('{"type": "FeatureCollection"'), notes)).toBe('geojson');
+    expect(notes).toEqual([
+      'named .geojson but is a ZIP archive: read as such',
+      'named .zip but is not a ZIP archive: read by its content',
+    ]);
+  });
+
   it('sniffs files with no or an unknown extension', () => {
     expect(detectFormat('export', bytes('fgb\u0003fgb\u0000'))).toBe('flatgeobuf');
     expect(detectFormat('export.txt', bytes('{"type": "FeatureCollection"'))).toBe('geojson');
@@ -71,10 +84,9 @@ describe('detectFormat', () => {
       return 'no error';
     };
     expect(message('a.geojson', '')).toBe('is empty (0 bytes)');
-    expect(message('a.zip', 'PK\u0003\u0004')).toMatch(
-      /^is a ZIP archive, which is not read directly: unzip it/,
+    expect(message('a.zip', '<html>')).toBe(
+      'is named .zip but is not a ZIP archive (it does not start with a ZIP signature): the download may be incomplete, or an error page saved under that name',
     );
-    expect(message('a.shp.zip', 'PK\u0003\u0004')).toMatch(/ZIP archive/);
     expect(message('a.fgb', '{"type": "FeatureCollection"}')).toBe(
       'is not a FlatGeobuf file (wrong magic bytes; it looks like JSON text)',
     );

@@ -7,6 +7,7 @@ import { openGeoJsonSeq } from './geojsonseq.js';
 import { openGeoPackage } from './geopackage.js';
 import { openShapefile } from './shapefile.js';
 import { type FeatureSource, fsProblem, type OpenOptions, type SourceFormat } from './source.js';
+import { openArchive, splitArchivePath } from './zip/open.js';
 
 /**
  * Footprint sources: `openSource(file)` picks the reader by extension and by the file's first
@@ -24,6 +25,11 @@ import { type FeatureSource, fsProblem, type OpenOptions, type SourceFormat } fr
  * | GeoPackage  | primary key      | gpkg_spatial_ref_sys WKT+EPSG | kept    | yes           |
  * | FlatGeobuf  | none             | header WKT / EPSG code        | kept    | if the header has it |
  *
+ * A ZIP archive (`.zip`, or a file starting with a ZIP signature) is read through the one
+ * dataset inside it — a Shapefile set counts as one — unpacked within limits to a temporary
+ * folder that `close()` removes (zip/open.ts); `archive.zip!folder/roads.shp` names one dataset
+ * of several. The source is then named that way in its info and in every message.
+ *
  * Formats with no id of their own leave `id` undefined: the normaliser then uses the
  * properties (`id`, `@osmId`…) or `file#index`. Problems throw `InputError`, at open where
  * the header tells (empty, wrong magic, truncated header, missing .dbf), otherwise when the
@@ -38,6 +44,14 @@ export type {
   SourceFormat,
   SourceInfo,
 } from './source.js';
+export {
+  formatBytes,
+  UNZIP_LIMITS,
+  type UnzipLimits,
+  type UnzipOptions,
+  unzipFlags,
+} from './zip/limits.js';
+export { splitArchivePath } from './zip/open.js';
 
 const EXTENSIONS: Record<string, SourceFormat | 'zip'> = {
   '.geojson': 'geojson',
@@ -65,7 +79,7 @@ const FORMAT_NAMES: Record<SourceFormat, string> = {
 };
 
 const SUPPORTED =
-  'GeoJSON (.geojson, .json), GeoJSONSeq (.geojsonl, .geojsons, .ndjson, .jsonl), Shapefile (.shp), GeoPackage (.gpkg) or FlatGeobuf (.fgb)';
+  'GeoJSON (.geojson, .json), GeoJSONSeq (.geojsonl, .geojsons, .ndjson, .jsonl), Shapefile (.shp), GeoPackage (.gpkg) or FlatGeobuf (.fgb), or a ZIP archive (.zip) holding one of them';
 
 /** Bytes read from the start of a file to recognise its format. */
 export const SNIFF_BYTES = 64 * 1024;
@@ -107,23 +121,33 @@ function looksLikeSequence(text: string): boolean {
 }
 
 /**
- * The format of `file` from its extension and its first bytes (`head`, up to SNIFF_BYTES).
- * Content wins over a misleading extension (with a note); a binary extension whose magic bytes
- * are wrong is an error here, where the message can say what the file looks like instead.
+ * The format of `file` from its extension and its first bytes (`head`, up to SNIFF_BYTES):
+ * one of the readers' formats, or `zip` for an archive to look inside. Content wins over a
+ * misleading extension (with a note); a binary extension whose magic bytes are wrong is an error
+ * here, where the message can say what the file looks like instead.
  */
-export function detectFormat(file: string, head: Uint8Array, notes: string[] = []): SourceFormat {
+export function detectFormat(file: string, head: Uint8Array, notes: string[] = []): SourceFormat | 'zip' {
   if (head.length === 0) throw new InputError(file, 'is empty (0 bytes)');
   if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
     throw new InputError(file, 'is UTF-16 text (it starts with a UTF-16 byte order mark): save it as UTF-8');
   }
   const ext = path.extname(file).toLowerCase();
-  const byExt = EXTENSIONS[ext];
+  let byExt = EXTENSIONS[ext];
   const magic = sniff(head);
-  if (magic === 'zip' || byExt === 'zip') {
-    throw new InputError(
-      file,
-      'is a ZIP archive, which is not read directly: unzip it and pass the .shp (with its .dbf, .shx, .prj, .cpg) or other file inside',
-    );
+  if (magic === 'zip') {
+    if (byExt !== 'zip')
+      notes.push(`named ${ext || 'without an extension'} but is a ZIP archive: read as such`);
+    return 'zip';
+  }
+  if (byExt === 'zip') {
+    if (magic === undefined) {
+      throw new InputError(
+        file,
+        'is named .zip but is not a ZIP archive (it does not start with a ZIP signature): the download may be incomplete, or an error page saved under that name',
+      );
+    }
+    notes.push('named .zip but is not a ZIP archive: read by its content');
+    byExt = undefined;
   }
   if (magic === 'geopackage' || magic === 'flatgeobuf' || magic === 'shapefile') {
     // A .dbf/.shx given for its Shapefile: the reader finds the .shp beside it.
@@ -165,8 +189,14 @@ export function detectFormat(file: string, head: Uint8Array, notes: string[] = [
   throw new InputError(file, `is in a format this tiler does not recognise; it reads ${SUPPORTED}`);
 }
 
-/** Opens a footprint file of any supported format; see FeatureSource. */
+/** Opens a footprint file of any supported format, or the dataset in a ZIP archive; see FeatureSource. */
 export async function openSource(file: string, options: OpenOptions = {}): Promise<FeatureSource> {
+  return openFile(file, options, false);
+}
+
+/** A file given by the user, or (`inArchive`) one just unpacked from an archive. */
+async function openFile(file: string, options: OpenOptions, inArchive: boolean): Promise<FeatureSource> {
+  const openUnpacked = (unpacked: string, o: OpenOptions) => openFile(unpacked, o, true);
   let head: Uint8Array;
   try {
     const info = await stat(file);
@@ -181,6 +211,11 @@ export async function openSource(file: string, options: OpenOptions = {}): Promi
     }
   } catch (error) {
     if (error instanceof InputError) throw error;
+    // `archive.zip!folder/roads.shp` (no file has that very name): a dataset inside an archive.
+    const inside = inArchive ? undefined : splitArchivePath(file);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && inside) {
+      return openArchive(inside.archive, inside.entry, options, openUnpacked);
+    }
     // A missing x.shp: the Shapefile reader says which of its siblings exist.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && /\.shp$/i.test(file)) {
       return openShapefile(file, options);
@@ -189,6 +224,15 @@ export async function openSource(file: string, options: OpenOptions = {}): Promi
   }
   const notes: string[] = [];
   const format = options.format ?? detectFormat(file, head, notes);
+  if (format === 'zip') {
+    if (inArchive) {
+      throw new InputError(
+        file,
+        'is itself a ZIP archive: archives inside archives are not opened (refused, not unpacked); unzip the outer archive yourself and pass the inner one',
+      );
+    }
+    return openArchive(file, undefined, options, openUnpacked, notes);
+  }
   if (options.layer !== undefined && format !== 'geopackage') {
     notes.push(`the layer option applies to GeoPackages only; ignored for ${FORMAT_NAMES[format]}`);
   }

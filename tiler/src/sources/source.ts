@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import type { UnzipOptions } from './zip/limits.js';
 
 /**
  * The one streaming API every footprint reader offers (GeoJSON, GeoJSONSeq, Shapefile,
@@ -72,6 +73,8 @@ export interface OpenOptions {
   encoding?: string;
   /** Skip detection and read the file as this format. */
   format?: SourceFormat;
+  /** ZIP archives: limits on unpacking (default UNZIP_LIMITS) and where to unpack (zip/limits.ts). */
+  unzip?: UnzipOptions;
 }
 
 /** Says what a failed fs call means for the user's input file. */

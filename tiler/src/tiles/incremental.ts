@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { splitArchivePath } from '../sources/zip/open.js';
 
 /**
  * Incremental re-tiling. Beside its tiles a tileset keeps `build-state.json`: a stamp of each
@@ -53,9 +54,11 @@ async function sha256(file: string): Promise<string> {
 
 /**
  * The files a source reads: a Shapefile is its .shp with its .dbf, .shx, .prj and .cpg, any of
- * which can change the result.
+ * which can change the result; a dataset inside an archive (`a.zip!roads.shp`) is the archive.
  */
 async function companions(file: string): Promise<string[]> {
+  const inside = splitArchivePath(file);
+  if (inside && !(await stat(file).catch(() => undefined))) return [inside.archive];
   if (!/\.shp$/i.test(file)) return [file];
   const base = file.slice(0, -4);
   const out = [file];
