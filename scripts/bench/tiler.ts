@@ -7,6 +7,9 @@
  * floor — reading and parsing the same input plus writing the same number of bytes into the
  * same number of files — measured in this run. Prints a table, then one JSON object per case
  * per line. Options: --cases synthetic-10k,osm-hcmc (default: all).
+ *
+ * Then each output is packed as a 3D Tiles archive (what `bdtwin tile --archive` adds), outside
+ * the timed run: its size per building and the seconds it took.
  */
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -15,7 +18,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { writeArchive } from '../../tiler/src/archive/write.js';
 import type { TileReport } from '../../tiler/src/tile.js';
+import { ARCHIVE_OPTIONS } from '../../tiler/src/tiles/archive-output.js';
 import { ensureCity, GENERATED_DIR, REPO_ROOT } from '../demo.js';
 import { writeSyntheticProvince } from './synthetic.js';
 
@@ -165,6 +170,9 @@ async function main() {
     if (!rerunUpToDate) throw new Error(`${c.name}: the unchanged rerun was not recognised as up to date`);
     const s = await sizes(out);
     const floorSeconds = await floor(input, s.raw, s.files);
+    const archiveStarted = performance.now();
+    const archive = await writeArchive(out, `${out}.3tz`, ARCHIVE_OPTIONS);
+    const archiveSeconds = (performance.now() - archiveStarted) / 1000;
     const n = report.buildingsWritten;
     const row = {
       case: c.name,
@@ -183,9 +191,12 @@ async function main() {
       rerun_ratio: round(rerunSeconds / report.seconds, 4),
       process_seconds: round(wall, 2),
       stage_seconds: report.stageSeconds,
+      archive_bytes_per_building: round(archive.bytes / n, 1),
+      archive_seconds: round(archiveSeconds, 2),
     };
     rows.push(row);
     await rm(out, { recursive: true, force: true });
+    await rm(`${out}.3tz`, { force: true });
   }
   console.log(
     '\ncase             buildings   bld/s   B/bld  B/bld gz  geom gz  meta gz  peak RSS  floor ×  rerun',
@@ -204,6 +215,12 @@ async function main() {
         String(r.floor_ratio).padStart(8),
         `${(Number(r.rerun_ratio) * 100).toFixed(1)}%`.padStart(6),
       ].join(' '),
+    );
+  }
+  for (const r of rows) {
+    console.log(
+      `3tz archive ${String(r.case).padEnd(15)} ${String(r.archive_bytes_per_building).padStart(7)} B/bld, ` +
+        `packed in ${r.archive_seconds} s`,
     );
   }
   console.log('');

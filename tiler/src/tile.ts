@@ -1,13 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type ArchiveSummary, removeDeadTemps, type StagedArchive, stageArchive } from './archive/write.js';
 import type { Footprint, Rejection } from './buildings/footprint.js';
 import { NORMALISE_DEFAULTS, type NormaliseOptions } from './buildings/normalise.js';
 import { type RepairSummary, summariseRepairs } from './buildings/repair-summary.js';
 import { describeFeature, InputError } from './errors.js';
 import { EnuFrame, metresPerDegree } from './geo/ellipsoid.js';
 import { readFootprints, type SourceReport } from './read.js';
+import type { UnzipOptions } from './sources/index.js';
 import type { VerticalDatum } from './terrain/datum.js';
 import { openTerrainSampler } from './terrain/sample.js';
+import { ARCHIVE_OPTIONS, archiveIsCurrent, archivePathOf } from './tiles/archive-output.js';
 import { GLB_DEFAULTS, type GlbOptions } from './tiles/glb.js';
 import {
   type BuildState,
@@ -46,12 +49,22 @@ export interface TileOptions {
   verticalDatum?: VerticalDatum;
   /** Rebuild every tile even if the previous output looks up to date (`--force`). */
   force?: boolean;
+  /**
+   * Also publish the tileset as one 3D Tiles archive, `<out>.3tz` (`--archive`). The folder
+   * stays: it is what incremental re-tiling and resuming work from.
+   */
+  archive?: boolean;
   /** CRS of the inputs (`--crs`): EPSG:nnnn, vn2000:105.75, a proj4 string; default: as declared. */
   crs?: string;
   /** GeoPackage table to read (`--layer`). */
   layer?: string;
   /** Shapefile .dbf encoding (`--encoding`), overriding .cpg. */
   encoding?: string;
+  /**
+   * ZIP inputs: unpacking limits (`--max-unzipped`, `--max-zip-ratio`) and temporary folder;
+   * default UNZIP_LIMITS. Not part of the output's identity: they only decide whether it is made.
+   */
+  unzip?: UnzipOptions;
   /** Worker threads for meshing and glb encoding; default: every core, none for small inputs. */
   threads?: number;
   /**
@@ -93,6 +106,10 @@ export interface TileReport {
   bytesWritten: number;
   /** The largest glb written by this run, bytes: checks the per-tile budgets keep tiles small. */
   largestTileBytes: number;
+  /** The 3D Tiles archive, with `archive`: where, how many entries, its size. */
+  archive?: ArchiveSummary;
+  /** Up to date, but the archive was missing or stale and was rebuilt from the folder. */
+  archiveRebuilt?: boolean;
   heightSources: Record<Footprint['heightSource'], number>;
   /** What geometry repair did, by kind, with example ids. */
   repairs: RepairSummary;
@@ -138,6 +155,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
   // A killed run may have left its staging folder (tiles to resume from) or, killed mid-commit,
   // the previous output moved aside (put back here before anything reads it).
   const leftovers = await StagedFolder.recover(options.out);
+  await removeDeadTemps(archivePathOf(options.out));
   const resumable = new Map<string, { dir: string; state: TileState }>();
   for (const l of [...leftovers].reverse()) {
     for (const [uri, entry] of l.files) {
@@ -157,8 +175,22 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     );
     if (last) {
       await StagedFolder.removeLeftovers(leftovers);
+      // The folder is current; its archive may not be (never made, or a run killed before it
+      // was renamed into place): rebuilt from the folder, nothing else is touched.
+      const archiveFile = archivePathOf(options.out);
+      let archive = options.archive ? last.archive : undefined;
+      let archiveRebuilt = false;
+      if (options.archive && !(archive && (await archiveIsCurrent(archiveFile, options.out)))) {
+        const staged = await stageArchive(options.out, archiveFile, ARCHIVE_OPTIONS);
+        await staged.commit();
+        archive = staged.summary;
+        archiveRebuilt = true;
+      }
+      const { archive: _a, archiveRebuilt: _r, ...rest } = last;
       return {
-        ...last,
+        ...rest,
+        ...(archive ? { archive } : {}),
+        ...(archiveRebuilt ? { archiveRebuilt } : {}),
         upToDate: true,
         tilesWritten: 0,
         tilesReused: last.tiles,
@@ -179,6 +211,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
       ...(options.crs ? { crs: options.crs } : {}),
       ...(options.layer ? { layer: options.layer } : {}),
       ...(options.encoding ? { encoding: options.encoding } : {}),
+      ...(options.unzip ? { unzip: options.unzip } : {}),
       ...(terrain ? { terrain } : {}),
     },
     (done) => options.onProgress?.('read', done, done),
@@ -223,6 +256,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
   const staged = await StagedFolder.create(options.out);
   const pool = new TilePool(options.threads ?? TilePool.defaultThreads(count));
   const pending: Promise<void>[] = [];
+  let stagedArchive: StagedArchive | undefined;
   try {
     let tiles = 0;
     let tilesReused = 0;
@@ -343,6 +377,11 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     const tilesetJson = JSON.stringify(tileset);
     await staged.write('tileset.json', tilesetJson);
     bytesWritten += tilesetJson.length;
+    // The archive is made from the staged tileset (before report.json and build-state.json,
+    // which stay out of it) and renamed into place right after the folder.
+    if (options.archive) {
+      stagedArchive = await stageArchive(staged.staging, archivePathOf(options.out), ARCHIVE_OPTIONS);
+    }
     const report: TileReport = {
       inputs,
       upToDate: false,
@@ -365,6 +404,7 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
           }
         })(),
       ),
+      ...(stagedArchive ? { archive: stagedArchive.summary } : {}),
       levelErrorsM: lod.levelErrorM.map((e) => Math.round(e * 100) / 100),
       stageSeconds: {
         read: (readDone - started) / 1000,
@@ -382,11 +422,15 @@ export async function tileBuildings(inputs: string[], options: TileOptions): Pro
     };
     await staged.write(STATE_FILE, JSON.stringify(state));
     await staged.commit();
+    // A crash between the two renames leaves a stale archive beside a new folder; the next run
+    // finds the folder up to date and the archive not, and rebuilds the archive.
+    await stagedArchive?.commit();
     await StagedFolder.removeLeftovers(leftovers);
     return report;
   } catch (error) {
     // Let writes still in flight settle first, or one could recreate the folder after abort.
     await Promise.allSettled(pending);
+    await stagedArchive?.abort();
     await staged.abort();
     throw error;
   } finally {

@@ -1,6 +1,7 @@
 import { AttributeMappingError, parseAttributeMapping } from '../buildings/attributes.js';
 import { formatRepairSummary } from '../buildings/repair-summary.js';
 import { InputError } from '../errors.js';
+import { formatBytes, UNZIP_LIMITS, unzipFlags } from '../sources/index.js';
 import { VERTICAL_DATUMS, type VerticalDatum } from '../terrain/datum.js';
 import {
   RejectedFeaturesError,
@@ -19,6 +20,8 @@ Extrudes building footprints and writes OGC 3D Tiles 1.1 with level of detail:
 <dir>/tileset.json, <dir>/tiles/**.glb and <dir>/report.json.
 Inputs: GeoJSON (.geojson/.json), GeoJSONSeq (.geojsonl/.ndjson), Shapefile (.shp with
 .dbf/.prj/.cpg), GeoPackage (.gpkg), FlatGeobuf (.fgb); Polygon/MultiPolygon with holes.
+A .zip holding one of these (a Shapefile set counts as one) is read directly; name one of
+several as archive.zip!folder/roads.shp.
 
 Options:
   --out <dir>             output folder (replaced atomically on success)      [required]
@@ -27,6 +30,8 @@ Options:
                           or a proj4 string                                   [as declared, else WGS 84]
   --layer <name>          GeoPackage table to read                           [first]
   --encoding <cp>         Shapefile text encoding (1258, UTF-8…)             [.cpg, else UTF-8]
+  --max-unzipped <size>   ZIP inputs: most a dataset may unpack to           [${formatBytes(UNZIP_LIMITS.maxBytes)}]
+  --max-zip-ratio <n>     ZIP inputs: refuse an entry inflating over n:1     [${UNZIP_LIMITS.maxRatio}]
   --attr <map>            attribute names, e.g. height=H_M,storeys=TANG|SO_TANG
   --storey-height <m>     metres per storey when only storeys are known      [${D.normalise.height.storeyHeightM}]
   --max-features <n>      most buildings per tile                            [${D.partition.maxFeatures}]
@@ -38,6 +43,8 @@ Options:
                           base is the lowest height under the footprint, as bdtwin terrain draws it
   --vertical-datum <d>    egm96 (heights above the geoid, as SRTM) or ellipsoid  [egm96]
   --force                 rebuild every tile, even if build-state.json says up to date
+  --archive               also write <dir>.3tz: the tileset as one 3D Tiles archive (3TZ);
+                          <dir> stays, for incremental re-tiling                [off]
   --quiet                 no progress line
 Heights: "height"/"chieu_cao" (m), else storeys ("storeys", "building:levels", "so_tang")
 × storey height, else a default by land use; names match case-insensitively. Broken
@@ -53,6 +60,8 @@ export async function tileCommand(argv: string[]): Promise<number> {
         crs: { type: 'string' },
         layer: { type: 'string' },
         encoding: { type: 'string' },
+        'max-unzipped': { type: 'string' },
+        'max-zip-ratio': { type: 'string' },
         attr: { type: 'string' },
         'storey-height': { type: 'string' },
         'max-features': { type: 'string' },
@@ -63,6 +72,7 @@ export async function tileCommand(argv: string[]): Promise<number> {
         terrain: { type: 'string', multiple: true },
         'vertical-datum': { type: 'string' },
         force: { type: 'boolean' },
+        archive: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -81,6 +91,13 @@ export async function tileCommand(argv: string[]): Promise<number> {
   };
   if (positionals.length === 0) return fail(`no input files given\n\n${USAGE}`);
   if (typeof values.out !== 'string') return fail(`--out <dir> is required\n\n${USAGE}`);
+  if (/\.3tz[\\/]*$/i.test(values.out)) {
+    // Readers split URLs at ".3tz/" (the 3TZ path resolver), so a folder named so reads as an archive.
+    return fail(
+      `--out names the tileset folder, not the archive: --archive writes <folder>.3tz beside it ` +
+        `(e.g. --out build/city --archive → build/city.3tz); got "${values.out}"`,
+    );
+  }
 
   const ints: Record<string, number> = {};
   for (const [name, fallback] of [
@@ -107,6 +124,8 @@ export async function tileCommand(argv: string[]): Promise<number> {
   if (datum !== undefined && !VERTICAL_DATUMS.includes(datum as VerticalDatum)) {
     return fail(`--vertical-datum must be one of ${VERTICAL_DATUMS.join(', ')}, got "${datum}"`);
   }
+  const unzip = unzipFlags(values['max-unzipped'], values['max-zip-ratio']);
+  if (typeof unzip === 'string') return fail(unzip);
   let attributes = D.normalise.attributes;
   if (typeof values.attr === 'string') {
     try {
@@ -126,6 +145,7 @@ export async function tileCommand(argv: string[]): Promise<number> {
     glb: { ...D.glb, compression },
     ...(ints.threads! >= 0 ? { threads: ints.threads! } : {}),
     ...(values.force === true ? { force: true } : {}),
+    ...(values.archive === true ? { archive: true } : {}),
     ...(Array.isArray(values.terrain) && values.terrain.length > 0
       ? { terrain: values.terrain as string[] }
       : {}),
@@ -133,6 +153,7 @@ export async function tileCommand(argv: string[]): Promise<number> {
     ...(typeof values.crs === 'string' ? { crs: values.crs } : {}),
     ...(typeof values.layer === 'string' ? { layer: values.layer } : {}),
     ...(typeof values.encoding === 'string' ? { encoding: values.encoding } : {}),
+    ...(Object.keys(unzip).length ? { unzip } : {}),
   };
   const progress = values.quiet === true ? undefined : progressPrinter();
   try {
@@ -174,8 +195,15 @@ function progressPrinter() {
 }
 
 export function summary(report: TileReport, out: string): string {
+  const archive = report.archive
+    ? `archive:           ${report.archive.file} (${report.archive.entries} files, ${(report.archive.bytes / 1e6).toFixed(1)} MB)` +
+      (report.archiveRebuilt ? ', rebuilt from the folder' : '')
+    : undefined;
   if (report.upToDate) {
-    return `${out}/tileset.json is up to date: inputs and options unchanged since the last run (${report.buildingsWritten.toLocaleString('en')} buildings, ${report.tiles} tiles); nothing written (${report.seconds.toFixed(2)} s)`;
+    return [
+      `${out}/tileset.json is up to date: inputs and options unchanged since the last run (${report.buildingsWritten.toLocaleString('en')} buildings, ${report.tiles} tiles); nothing written (${report.seconds.toFixed(2)} s)`,
+      ...(archive ? [archive] : []),
+    ].join('\n');
   }
   const lines: string[] = [];
   for (const s of report.sources) {
@@ -196,6 +224,7 @@ export function summary(report: TileReport, out: string): string {
   const reasons = new Map<string, number>();
   for (const r of report.rejected) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
   for (const [reason, n] of [...reasons].slice(0, 10)) lines.push(`  ${n} × ${reason}`);
+  if (archive) lines.push(archive);
   lines.push(`wrote ${out}/tileset.json in ${report.seconds.toFixed(1)} s (report: ${out}/report.json)`);
   return lines.join('\n');
 }

@@ -7,7 +7,9 @@ import { VISIBILITIES, type Visibility } from './auth/roles.js';
 /**
  * The layers a data folder offers: from its `layers.json` manifest when present, otherwise
  * discovered (a subfolder with `tileset.json` is a buildings layer, one with `layer.json` is
- * terrain, a `*.geojson` file is a vector layer).
+ * terrain, a `*.geojson` file is a vector layer, a `*.3tz` 3D Tiles archive is a buildings layer
+ * at `<name>.3tz/tileset.json`, served by serve/archives.ts). In a manifest an archive layer's
+ * path is `<name>.3tz/tileset.json` too.
  */
 
 const KINDS: readonly LayerKind[] = ['buildings', 'terrain', 'boundaries', 'roads', 'points'];
@@ -125,6 +127,18 @@ export async function discoverLayersWithVisibility(dataDir: string): Promise<Vis
     } else if (entry.name.endsWith('.geojson')) {
       const id = entry.name.replace(/\.geojson$/, '');
       layers.push({ id, kind: guessVectorKind(id), title: id, url: toUrl(entry.name), visibility: 'public' });
+    } else if (/\.3tz$/i.test(entry.name) && !entry.name.startsWith('.') && entry.isFile()) {
+      const id = entry.name.replace(/\.3tz$/i, '');
+      // `bdtwin tile --archive` leaves the folder beside its archive: the same tileset, listed
+      // once, as the folder (never older than its archive).
+      if (await exists(path.join(dataDir, id, 'tileset.json'))) continue;
+      layers.push({
+        id,
+        kind: 'buildings',
+        title: id,
+        url: toUrl(`${entry.name}/tileset.json`),
+        visibility: 'public',
+      });
     }
   }
   return layers;

@@ -10,6 +10,7 @@ import { FeedHub, type FeedHubOptions } from '../feeds/hub.js';
 import { registerFeedRoutes } from '../feeds/routes.js';
 import { registerKioskRoutes } from '../kiosk/routes.js';
 import { registerScenarioRoutes } from '../planning/routes.js';
+import { ArchiveFiles } from './archives.js';
 import { brokerAccessOf } from './auth/broker.js';
 import { DataAccess } from './auth/data-access.js';
 import { type AuthOptions, registerAuth } from './auth/plugin.js';
@@ -131,6 +132,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   // Who the caller is, before any route; then the /data/ gate (404 for what the role may not see).
   await registerAuth(app, options.auth ?? {});
   app.addHook('onRequest', new DataAccess(dataDir, 1_000, (m) => app.log.error(m)).onRequest);
+  // Entries of *.3tz archives at /data/<name>.3tz/<path>, after the gate (serve/archives.ts).
+  const archives = new ArchiveFiles(dataDir);
+  app.addHook('onRequest', archives.onRequest);
+  app.addHook('onClose', () => archives.close());
 
   if (options.hub) await registerFeedRoutes(app, options.hub);
 

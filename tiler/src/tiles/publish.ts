@@ -161,7 +161,8 @@ async function readJournal(dir: string): Promise<Map<string, Record<string, unkn
   return files;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` still runs (EPERM: it does, as another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
