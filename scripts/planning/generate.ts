@@ -451,6 +451,10 @@ export async function writeDemoPlanningInputs(
         id: 'hien-trang-2025',
         title: 'Hiện trạng 2025',
         description: 'Các công trình hiện có (thành phố mô phỏng) trên quy hoạch phân khu đang có hiệu lực.',
+        en: {
+          title: 'Existing 2025',
+          description: 'The existing buildings (simulated city) on the zoning plan in force.',
+        },
         baseYear: 2025,
         layers: { zoning: 'zoning-2025.geojson', proposals: ['hien-trang-2025.geojson'] },
       },
@@ -458,6 +462,10 @@ export async function writeDemoPlanningInputs(
         id: 'tod-2030',
         title: '2030 phát triển theo định hướng giao thông công cộng (TOD)',
         description: `Điều chỉnh quy hoạch trong bán kính ${rules.station.todRadiusM} m quanh ${rules.station.name}: hỗn hợp cao tầng, thêm công viên; ${towers.length} tháp mới.`,
+        en: {
+          title: '2030 transit-oriented development (TOD)',
+          description: `Rezoning within ${rules.station.todRadiusM} m of ${rules.station.name}: high-rise mixed use and new parks; ${towers.length} new towers.`,
+        },
         baseYear: 2030,
         layers: {
           zoning: 'zoning-tod-2030.geojson',

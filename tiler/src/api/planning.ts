@@ -253,8 +253,11 @@ export interface ScenarioLayer {
 
 export interface ScenarioInfo {
   id: string;
+  /** Vietnamese first, as the planning office writes it. */
   title: string;
   description: string;
+  /** English title and description where the manifest has them (the viewer falls back to `title`). */
+  en?: { title?: string; description?: string };
   baseYear?: number;
   layers: ScenarioLayer[];
   metricsUrl: string;

@@ -51,13 +51,15 @@ describe('planning manifest', () => {
       ...VALID,
       nme: 'typo',
       sunHours: { date: '21/12/2025', area: { bbox: [1, 2] } },
-      scenarios: [{ id: 'Bad Id', layers: { zoning: 5, proposals: [] } }],
+      scenarios: [{ id: 'Bad Id', en: { title: '', name: 'x' }, layers: { zoning: 5, proposals: [] } }],
     };
     expect(manifestProblems(bad)).toEqual(
       expect.arrayContaining([
         'nme: is not a manifest field (misspelt?)',
         'sunHours.date: must look like YYYY-MM-DD',
         'scenarios[0].title: is required',
+        expect.stringMatching(/^scenarios\[0\]\.en\.name: /),
+        expect.stringMatching(/^scenarios\[0\]\.en\.title: /),
         'scenarios[0].id: must be lower-case letters, digits and dashes (it names a folder and a URL)',
         expect.stringMatching(/^scenarios\[0\]\.layers\.zoning: must be a file path/),
       ]),

@@ -28,6 +28,8 @@ export interface ScenarioSpec {
   id: string;
   title: string;
   description?: string;
+  /** English title and description, for the viewer's English UI (falls back to Vietnamese). */
+  en?: { title?: string; description?: string };
   baseYear?: number;
   layers: { zoning: LayerRef; proposals: LayerRef[] };
   floorAreaPerPersonM2?: number;
@@ -124,6 +126,11 @@ export const PLAN_MANIFEST_SCHEMA = {
           id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 64 },
           title: { type: 'string', minLength: 1 },
           description: { type: 'string' },
+          en: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { title: { type: 'string', minLength: 1 }, description: { type: 'string' } },
+          },
           baseYear: { type: 'integer', minimum: 1900, maximum: 2200 },
           floorAreaPerPersonM2: { type: 'number', exclusiveMinimum: 0, maximum: 500 },
           layers: {

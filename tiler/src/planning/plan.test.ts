@@ -111,6 +111,7 @@ describe('buildPlan', () => {
             id: 'future',
             title: 'Tương lai',
             description: 'Thêm tháp',
+            en: { title: 'Future', description: 'One more tower' },
             layers: {
               zoning: { path: 'zoning.geojson', crs: 'vn2000:105.75' },
               proposals: ['future.geojson'],
@@ -177,8 +178,10 @@ describe('buildPlan', () => {
         id: 'future',
         title: 'Tương lai',
         description: 'Thêm tháp',
+        en: { title: 'Future', description: 'One more tower' },
         metricsUrl: '/data/scenarios/future/metrics.json',
       });
+      expect(list[0]!.en).toBeUndefined();
       expect(list[1]!.layers).toContainEqual(
         expect.objectContaining({
           id: 'envelopes',

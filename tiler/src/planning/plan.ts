@@ -232,6 +232,7 @@ export async function buildPlan(manifestFile: string, options: PlanOptions): Pro
         id: scenario.id,
         title: scenario.title,
         description: scenario.description ?? '',
+        ...(scenario.en ? { en: scenario.en } : {}),
         ...(scenario.baseYear !== undefined ? { baseYear: scenario.baseYear } : {}),
         layers,
         metricsPath: `${scenario.id}/metrics.json`,

@@ -31,6 +31,7 @@ export function toScenarioInfo(entries: readonly ScenarioIndexEntry[]): Scenario
     id: e.id,
     title: e.title,
     description: e.description,
+    ...(e.en ? { en: e.en } : {}),
     ...(e.baseYear !== undefined ? { baseYear: e.baseYear } : {}),
     layers: e.layers.map(({ path: p, ...layer }) => ({ ...layer, url: url(p) })),
     metricsUrl: url(e.metricsPath),

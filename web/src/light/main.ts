@@ -22,6 +22,7 @@ import {
 import { MapControls } from 'three/examples/jsm/controls/MapControls.js';
 import { MeshoptDecoder } from 'three/examples/jsm/libs/meshopt_decoder.module.js';
 import type { LayerInfo } from '../api';
+import { t } from '../i18n';
 import { HOME_VIEW } from '../scene/home';
 
 interface LightHooks {
@@ -55,6 +56,9 @@ declare global {
 }
 
 const status = document.getElementById('status')!;
+// `?lang=en` or the remembered choice, as on the other pages (the HTML itself says Vietnamese).
+document.title = t('light.title');
+status.textContent = t('light.loading', { percent: 0 });
 const hooks: LightHooks = {
   loaded: false,
   meshes: 0,
@@ -168,8 +172,8 @@ async function main() {
     // models arrived with nothing left to load.
     hooks.loaded = modelLoaded && tiles.loadProgress === 1 && meshes > 0;
     status.textContent = hooks.loaded
-      ? `Sẵn sàng — ${meshes} khối`
-      : `Đang tải… ${Math.round(tiles.loadProgress * 100)}%`;
+      ? t('light.ready', { count: meshes })
+      : t('light.loading', { percent: Math.round(tiles.loadProgress * 100) });
   };
   frame();
   window.addEventListener('resize', () => {
@@ -182,6 +186,6 @@ async function main() {
 
 main().catch((e: unknown) => {
   hooks.error = e instanceof Error ? e.message : String(e);
-  status.textContent = `Lỗi: ${hooks.error}`;
+  status.textContent = t('light.error', { message: hooks.error });
   console.error('[bdtwin light]', e);
 });

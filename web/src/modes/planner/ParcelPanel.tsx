@@ -6,6 +6,8 @@ interface Props {
   parcelId: string;
   a: ScenarioMetrics;
   b: ScenarioMetrics;
+  /** A's and B's titles in the UI's language. */
+  titles: readonly [string, string];
   onClose(): void;
 }
 
@@ -18,7 +20,7 @@ function violated(p: ParcelMetrics | undefined, ...rules: string[]): boolean {
 }
 
 /** A clicked parcel: its limits in A and B against what each scenario proposes on it. */
-export function ParcelPanel({ parcelId, a, b, onClose }: Props) {
+export function ParcelPanel({ parcelId, a, b, titles, onClose }: Props) {
   const pa = a.parcels.find((p) => p.parcelId === parcelId);
   const pb = b.parcels.find((p) => p.parcelId === parcelId);
   const any = pb ?? pa;
@@ -114,8 +116,8 @@ export function ParcelPanel({ parcelId, a, b, onClose }: Props) {
         <thead>
           <tr>
             <th />
-            <th colSpan={2}>A · {a.title}</th>
-            <th colSpan={2}>B · {b.title}</th>
+            <th colSpan={2}>A · {titles[0]}</th>
+            <th colSpan={2}>B · {titles[1]}</th>
           </tr>
           <tr>
             <th />

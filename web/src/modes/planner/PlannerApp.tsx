@@ -14,7 +14,7 @@ import { LanguageSwitch, useDocumentTitle } from '../../i18n/LanguageSwitch';
 import { initialViewState, syncCameraWithUrl, writeInitialLang } from '../../state/appUrlSync';
 import { ShareButton } from '../../state/ShareButton';
 import { patchUrlViewState } from '../../state/url';
-import { fetchScenarios, loadScenario } from './data';
+import { fetchScenarios, loadScenario, scenarioDescription, scenarioTitle } from './data';
 import { meanSunHours } from './heatmap';
 import { MetricsTable } from './MetricsTable';
 import { ParcelPanel } from './ParcelPanel';
@@ -256,11 +256,11 @@ export function PlannerApp() {
         )}
         {data && (
           <>
-            <div className="side-tag a" title={data[0].info.description}>
-              A · {data[0].info.title}
+            <div className="side-tag a" title={scenarioDescription(data[0].info)}>
+              A · {scenarioTitle(data[0].info)}
             </div>
-            <div className="side-tag b" title={data[1].info.description}>
-              B · {data[1].info.title}
+            <div className="side-tag b" title={scenarioDescription(data[1].info)}>
+              B · {scenarioTitle(data[1].info)}
             </div>
           </>
         )}
@@ -280,7 +280,7 @@ export function PlannerApp() {
                 >
                   {scenarios.map((s) => (
                     <option key={s.id} value={s.id}>
-                      {s.title}
+                      {scenarioTitle(s)}
                     </option>
                   ))}
                 </select>
@@ -424,6 +424,7 @@ export function PlannerApp() {
           parcelId={picked.parcelId}
           a={data[0].metrics}
           b={data[1].metrics}
+          titles={[scenarioTitle(data[0].info), scenarioTitle(data[1].info)]}
           onClose={() => setPicked(null)}
         />
       )}

@@ -1,4 +1,5 @@
 import type { ScenarioInfo, ScenarioMetrics, SunHoursGrid } from '../../../../tiler/src/api/planning.js';
+import { inLang } from '../../i18n';
 import type { ScenarioData } from './plannerScene';
 
 /** `GET /api/scenarios` and each scenario's metrics and sun hours (relative to the app's base). */
@@ -36,4 +37,14 @@ export function loadScenario(info: ScenarioInfo): Promise<ScenarioData> {
     cache.set(info.id, p);
   }
   return p;
+}
+
+/** A scenario's title in the UI's language (the manifest's `en`, else the Vietnamese). */
+export function scenarioTitle(info: Pick<ScenarioInfo, 'title' | 'en'>): string {
+  return inLang(info.title, info.en?.title);
+}
+
+/** A scenario's description in the UI's language. */
+export function scenarioDescription(info: Pick<ScenarioInfo, 'description' | 'en'>): string {
+  return inLang(info.description, info.en?.description);
 }
