@@ -3,6 +3,7 @@ import { type NormaliseOptions, normaliseFeature } from './buildings/normalise.j
 import { FootprintStore } from './buildings/store.js';
 import { checkPlausible, resolveCrs, toWgs84, type XY } from './crs/index.js';
 import { type OpenOptions, openSource, type SourceFeature } from './sources/index.js';
+import { reprojectFeature, sampleVertices } from './sources/reproject.js';
 import type { TerrainSampler } from './terrain/sample.js';
 
 /**
@@ -68,7 +69,7 @@ export async function readFootprints(
       const identity = resolved.crs.geographic && resolved.crs.datum === 'WGS84';
       let index = 0;
       const take = (feature: SourceFeature) => {
-        if (!identity) reproject(feature, project);
+        if (!identity) reprojectFeature(feature, project);
         const result = normaliseFeature(feature, file, index++, options.normalise);
         if (result.ok) {
           // Clamped to the surface the viewer draws, at its lowest point: no building floats,
@@ -112,43 +113,4 @@ export async function readFootprints(
   }
   onProgress?.(featuresRead);
   return { store, rejected, sources, featuresRead };
-}
-
-/**
- * GeoJSON nests positions at most 3 arrays deep (MultiPolygon); deeper arrays are not walked
- * (hostile input nests 100,000 deep to overflow the stack) and the normaliser rejects them.
- */
-const MAX_COORDINATE_DEPTH = 4;
-
-/** Up to 1,000 raw vertices from the outer rings of the sampled features. */
-function sampleVertices(features: readonly SourceFeature[]): XY[] {
-  const out: XY[] = [];
-  const visit = (c: unknown, depth = 0) => {
-    if (out.length >= 1000 || !Array.isArray(c) || depth > MAX_COORDINATE_DEPTH) return;
-    if (typeof c[0] === 'number') {
-      if (typeof c[1] === 'number') out.push({ x: c[0], y: c[1] });
-      return;
-    }
-    for (const child of c) visit(child, depth + 1);
-  };
-  for (const f of features) visit(f.geometry?.coordinates);
-  return out;
-}
-
-/** Converts a feature's coordinates to WGS 84 degrees in place (heights untouched). */
-function reproject(feature: SourceFeature, project: (x: number, y: number) => [number, number]) {
-  const visit = (c: unknown, depth = 0) => {
-    if (!Array.isArray(c) || depth > MAX_COORDINATE_DEPTH) return;
-    if (typeof c[0] === 'number' || typeof c[1] === 'number') {
-      // Non-numbers stay as they are so the normaliser can name them.
-      if (typeof c[0] === 'number' && typeof c[1] === 'number') {
-        const [lon, lat] = project(c[0], c[1]);
-        c[0] = lon;
-        c[1] = lat;
-      }
-      return;
-    }
-    for (const child of c) visit(child, depth + 1);
-  };
-  visit(feature.geometry?.coordinates);
 }

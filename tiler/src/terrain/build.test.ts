@@ -31,6 +31,21 @@ function hillsTiff(): ArrayBuffer {
   });
 }
 
+/** A river's centre line: not an area, so the water mask skips it. */
+const CENTRE_LINE = {
+  type: 'LineString',
+  coordinates: [
+    [106.7, 11],
+    [106.8, 11],
+  ],
+};
+
+/** A GeoJSON FeatureCollection of these geometries, without properties. */
+async function writeGeometries(file: string, geometries: object[]): Promise<void> {
+  const features = geometries.map((geometry) => ({ type: 'Feature', properties: {}, geometry }));
+  await writeFile(file, JSON.stringify({ type: 'FeatureCollection', features }));
+}
+
 let dir: string;
 let dem: string;
 beforeAll(async () => {
@@ -111,26 +126,7 @@ describe('tileTerrain', () => {
       [106.77, 11.06],
       [106.77, 11.0],
     ];
-    await writeFile(
-      river,
-      JSON.stringify({
-        type: 'FeatureCollection',
-        features: [
-          { type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [ring] } },
-          {
-            type: 'Feature',
-            properties: {},
-            geometry: {
-              type: 'LineString',
-              coordinates: [
-                [106.7, 11],
-                [106.8, 11],
-              ],
-            },
-          },
-        ],
-      }),
-    );
+    await writeGeometries(river, [{ type: 'Polygon', coordinates: [ring] }, CENTRE_LINE]);
     const out = path.join(dir, 'water');
     const report = await tileTerrain([dem], { ...TERRAIN_DEFAULTS, out, maxZoom: 12, water: [river] });
     expect(report.water?.sources).toEqual([
@@ -159,25 +155,7 @@ describe('tileTerrain', () => {
 
   it('refuses a water file with no polygons, naming it', async () => {
     const lines = path.join(dir, 'centre-line.geojson');
-    await writeFile(
-      lines,
-      JSON.stringify({
-        type: 'FeatureCollection',
-        features: [
-          {
-            type: 'Feature',
-            properties: {},
-            geometry: {
-              type: 'LineString',
-              coordinates: [
-                [106.7, 11],
-                [106.8, 11],
-              ],
-            },
-          },
-        ],
-      }),
-    );
+    await writeGeometries(lines, [CENTRE_LINE]);
     await expect(
       tileTerrain([dem], {
         ...TERRAIN_DEFAULTS,
