@@ -13,7 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeArchive } from '../../tiler/src/archive/write.js';
 import { startServer } from '../../tiler/src/serve/server.js';
 import { ARCHIVE_OPTIONS } from '../../tiler/src/tiles/archive-output.js';
-import { demoModule, HAVE_CHROMIUM, isLocal, launchChromium, OUT } from './browser';
+import {
+  demoModule,
+  HAVE_CHROMIUM,
+  isLocal,
+  launchChromium,
+  OUT,
+  openWatchedPage,
+  type PageWatch,
+} from './browser';
 
 /** As viewer.e2e: a broken tileset, style or culling shows a few hundred features at most. */
 const MIN_OVERVIEW_FEATURES = 5_000;
@@ -24,9 +32,8 @@ describe.skipIf(!HAVE_CHROMIUM)('3D Tiles archive served to the viewers (headles
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   let page: Page;
-  const requests: string[] = [];
-  const failures: string[] = [];
-  const pageErrors: string[] = [];
+  const watch: PageWatch = { requests: [], failures: [], pageErrors: [] };
+  const { requests, failures, pageErrors } = watch;
 
   beforeAll(async () => {
     const log = (line: string) => console.log(`[3tz] ${line}`);
@@ -49,23 +56,7 @@ describe.skipIf(!HAVE_CHROMIUM)('3D Tiles archive served to the viewers (headles
     server = await startServer({ port: 0, dataDir, webDir });
     await mkdir(OUT, { recursive: true });
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
-    context.on('request', (r) => {
-      requests.push(r.url());
-    });
-    context.on('response', (r) => {
-      if (r.status() >= 400) failures.push(`${r.status()} ${r.url()}`);
-    });
-    context.on('requestfailed', (r) => {
-      failures.push(`failed (${r.failure()?.errorText}) ${r.url()}`);
-    });
-    page = await context.newPage();
-    page.on('pageerror', (e) => {
-      pageErrors.push(e.message);
-    });
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-    });
+    ({ context, page } = await openWatchedPage(browser, { viewport: { width: 1280, height: 720 } }, watch));
   }, 600_000);
 
   afterAll(async () => {

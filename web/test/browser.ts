@@ -6,7 +6,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Screenshots land here (gitignored); look at them. */
@@ -37,12 +43,93 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** What a browser test saw go wrong (and everything requested, for the offline check). */
+export interface PageWatch {
+  /** Every URL the context requested, in order. */
+  requests: string[];
+  /** Responses ≥ 400 ("404 <url>") and requests that failed ("failed (<reason>) <url>"). */
+  failures: string[];
+  /** Uncaught exceptions in the page and console errors ("console: …"). */
+  pageErrors: string[];
+}
+
+export interface WatchOptions {
+  /** A response (its status) or failed request (its reason) that is expected, not a failure. */
+  expected?(url: string, statusOrReason: number | string): boolean;
+  /** A console error line that is expected (e.g. Chromium's line for an expected 404). */
+  expectedConsole?(text: string): boolean;
+}
+
+/**
+ * A fresh context (a fresh, empty profile: no cache, no service workers) and a page in it,
+ * recording into `watch` what they request and what fails. Cancelled requests (ERR_ABORTED:
+ * Cesium drops tile requests the camera no longer needs) are not failures.
+ */
+export async function openWatchedPage(
+  browser: Browser,
+  contextOptions: BrowserContextOptions,
+  watch: PageWatch,
+  options: WatchOptions = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ deviceScaleFactor: 1, ...contextOptions });
+  watchContext(context, watch, options);
+  const page = await context.newPage();
+  watchPage(page, watch, options);
+  return { context, page };
+}
+
+/** Records a context's requests and its responses ≥ 400 and failed requests into `watch`. */
+export function watchContext(
+  context: BrowserContext,
+  watch: Omit<PageWatch, 'pageErrors'>,
+  options: WatchOptions = {},
+): void {
+  context.on('request', (r) => {
+    watch.requests.push(r.url());
+  });
+  context.on('response', (r) => {
+    if (r.status() >= 400 && !options.expected?.(r.url(), r.status())) {
+      watch.failures.push(`${r.status()} ${r.url()}`);
+    }
+  });
+  context.on('requestfailed', (r) => {
+    const reason = r.failure()?.errorText ?? '';
+    if (/ERR_ABORTED/.test(reason) || options.expected?.(r.url(), reason)) return;
+    watch.failures.push(`failed (${reason}) ${r.url()}`);
+  });
+}
+
+/**
+ * The demo terrain answers 404 for some level-12 tiles at the edge of its extent, which Cesium
+ * asks for when the whole province is in view (and Chromium logs each as a console error).
+ */
+export const DEMO_TERRAIN_EDGE_404: WatchOptions = {
+  expected: (url, status) => status === 404 && /\/data\/terrain\//.test(url),
+  expectedConsole: (text) => /^Failed to load resource: .* 404/.test(text),
+};
+
+/** Records a page's uncaught exceptions and console errors into `watch.pageErrors`. */
+export function watchPage(
+  page: Page,
+  watch: Pick<PageWatch, 'pageErrors'>,
+  options: WatchOptions = {},
+): void {
+  page.on('pageerror', (e) => {
+    watch.pageErrors.push(e.message);
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !options.expectedConsole?.(m.text()))
+      watch.pageErrors.push(`console: ${m.text()}`);
+  });
+}
+
 /**
  * scripts/demo.ts builds the demo city, its tiles and the viewer. Imported by a computed
  * specifier so that web's TypeScript project does not pull in the scripts project's sources
  * (a composite project may only contain its own files); the shape is checked here instead.
  */
 export interface DemoModule {
+  ensureCity(log?: (line: string) => void): Promise<void>;
   ensureDemo(options?: { log?: (line: string) => void }): Promise<{ dataDir: string }>;
   ensureWebBuild(options?: { log?: (line: string) => void }): Promise<string>;
 }

@@ -17,7 +17,18 @@ import { writeHandComputedCase } from '../../tiler/src/catalog/testing.js';
 import { startServer } from '../../tiler/src/serve/server.js';
 import type { CatalogHooks } from '../src/catalog/testHooks';
 import type { BdtwinHooks } from '../src/scene/testHooks';
-import { demoModule, HAVE_CHROMIUM, isLocal, launchChromium, OUT, ROOT } from './browser';
+import {
+  DEMO_TERRAIN_EDGE_404,
+  demoModule,
+  HAVE_CHROMIUM,
+  isLocal,
+  launchChromium,
+  OUT,
+  type PageWatch,
+  ROOT,
+  watchContext,
+  watchPage,
+} from './browser';
 import { zip } from './zip';
 
 declare global {
@@ -57,9 +68,8 @@ describe.skipIf(!HAVE_CHROMIUM)('layer catalogue (headless Chromium)', () => {
   let handDir: string | undefined;
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
-  const requests: string[] = [];
-  const pageErrors: string[] = [];
-  const failures: string[] = [];
+  const watch: PageWatch = { requests: [], failures: [], pageErrors: [] };
+  const { requests, failures, pageErrors } = watch;
 
   beforeAll(async () => {
     const log = (line: string) => console.log(`[catalog e2e] ${line}`);
@@ -86,15 +96,7 @@ describe.skipIf(!HAVE_CHROMIUM)('layer catalogue (headless Chromium)', () => {
     await writeFile(path.join(fixtures, 'osm-100.zip'), zip(shp));
     browser = await launchChromium();
     context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, acceptDownloads: true });
-    context.on('request', (r) => {
-      requests.push(r.url());
-    });
-    context.on('response', (r) => {
-      // The demo terrain answers 404 for some level-12 tiles at the edge of its extent, which
-      // Cesium asks for when the whole province is in view (a terrain matter, reported).
-      if (r.status() === 404 && /\/data\/terrain\//.test(r.url())) return;
-      if (r.status() >= 400) failures.push(`${r.status()} ${r.url()}`);
-    });
+    watchContext(context, watch, DEMO_TERRAIN_EDGE_404);
   }, 900_000);
 
   afterAll(async () => {
@@ -107,14 +109,7 @@ describe.skipIf(!HAVE_CHROMIUM)('layer catalogue (headless Chromium)', () => {
 
   const open = async (server: Server) => {
     const page = await context!.newPage();
-    page.on('pageerror', (e) => {
-      pageErrors.push(e.message);
-    });
-    page.on('console', (m) => {
-      // Its URL is in `failures` (terrain 404s excepted, see above); the console line has none.
-      if (m.type() === 'error' && !/^Failed to load resource: .* 404/.test(m.text()))
-        pageErrors.push(`console: ${m.text()}`);
-    });
+    watchPage(page, watch, DEMO_TERRAIN_EDGE_404);
     await page.goto(`${server.url}/`, { waitUntil: 'load' });
     await page.waitForFunction(
       () => window.__bdtwinCatalog?.ready === true && window.__bdtwin?.ready === true,

@@ -20,7 +20,16 @@ import type { CatalogHooks } from '../src/catalog/testHooks';
 import { PROPER_NAMES, VIETNAMESE_ONLY_LETTERS } from '../src/i18n/properNames';
 import type { BdtwinHooks } from '../src/scene/testHooks';
 import { decodeViewState } from '../src/state/viewState';
-import { demoModule, HAVE_CHROMIUM, isLocal, launchChromium, OUT } from './browser';
+import {
+  DEMO_TERRAIN_EDGE_404,
+  demoModule,
+  HAVE_CHROMIUM,
+  isLocal,
+  launchChromium,
+  OUT,
+  openWatchedPage,
+  type PageWatch,
+} from './browser';
 
 declare global {
   interface Window {
@@ -111,9 +120,8 @@ describe.skipIf(!HAVE_CHROMIUM)('language switch and shareable URL (headless Chr
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   let page: Page | undefined;
-  const requests: string[] = [];
-  const pageErrors: string[] = [];
-  const failures: string[] = [];
+  const watch: PageWatch = { requests: [], failures: [], pageErrors: [] };
+  const { requests, failures, pageErrors } = watch;
 
   beforeAll(async () => {
     const log = (line: string) => console.log(`[i18n e2e] ${line}`);
@@ -125,23 +133,12 @@ describe.skipIf(!HAVE_CHROMIUM)('language switch and shareable URL (headless Chr
     server = await startServer({ port: 0, dataDir, webDir });
     await mkdir(OUT, { recursive: true });
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-    context.on('request', (r) => {
-      requests.push(r.url());
-    });
-    context.on('response', (r) => {
-      // The demo terrain answers 404 for a few edge tiles (see catalog.e2e.test.ts).
-      if (r.status() === 404 && /\/data\/terrain\//.test(r.url())) return;
-      if (r.status() >= 400) failures.push(`${r.status()} ${r.url()}`);
-    });
-    page = await context.newPage();
-    page.on('pageerror', (e) => {
-      pageErrors.push(e.message);
-    });
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/^Failed to load resource: .* 404/.test(m.text()))
-        pageErrors.push(`console: ${m.text()}`);
-    });
+    ({ context, page } = await openWatchedPage(
+      browser,
+      { viewport: VIEWPORT },
+      watch,
+      DEMO_TERRAIN_EDGE_404,
+    ));
   }, 900_000);
 
   afterAll(async () => {

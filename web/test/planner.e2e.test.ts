@@ -3,46 +3,36 @@
  * against the real service and the demo planning scenarios (Hiện trạng 2025 vs TOD 2030), built
  * into test-output/planner-data by scripts/planning/demo.ts. Screenshots go to test-output/.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioInfo, ScenarioMetrics, SunHoursGrid } from '../../tiler/src/api/planning.js';
 import { startServer } from '../../tiler/src/serve/server.js';
 import type { PlannerHooks } from '../src/modes/planner/testHooks';
+import {
+  demoModule,
+  HAVE_CHROMIUM,
+  isLocal,
+  launchChromium,
+  OUT,
+  openWatchedPage,
+  type PageWatch,
+} from './browser';
 
 /** Imported by computed specifiers: web's TypeScript project must not pull in scripts/. */
-interface DemoModule {
-  ensureWebBuild(options?: { log?: (line: string) => void }): Promise<string>;
-}
 interface PlanningDemoModule {
   ensureDemoPlanning(options: { dataDir: string; log?: (line: string) => void }): Promise<string>;
 }
-const DEMO_MODULE = '../../scripts/demo.js';
 const PLANNING_DEMO_MODULE = '../../scripts/planning/demo.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const OUT = path.join(ROOT, 'test-output');
 const DATA_DIR = path.join(OUT, 'planner-data');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VIEWPORT = { width: 1280, height: 720 };
 const LOAD_TIMEOUT_MS = 60_000;
 
 declare global {
   interface Window {
     __bdtwinPlanner?: PlannerHooks;
-  }
-}
-
-function isLocal(url: string): boolean {
-  if (url.startsWith('data:') || url.startsWith('blob:')) return true;
-  try {
-    const u = new URL(url);
-    return ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
-  } catch {
-    return false;
   }
 }
 
@@ -60,24 +50,20 @@ const vi = (v: number, digits: number) =>
   new Intl.NumberFormat('vi-VN', { maximumFractionDigits: digits }).format(v);
 const viSigned = (v: number, digits: number) => (v > 0 ? '+' : '') + vi(v, digits);
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`[planner e2e] skipped: no Chromium at ${CHROMIUM}`);
-
-describe.skipIf(!haveChromium)('planner mode (headless Chromium, demo scenarios)', () => {
+describe.skipIf(!HAVE_CHROMIUM)('planner mode (headless Chromium, demo scenarios)', () => {
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   let page: Page;
-  const requests: string[] = [];
-  const failures: string[] = [];
-  const pageErrors: string[] = [];
+  const watch: PageWatch = { requests: [], failures: [], pageErrors: [] };
+  const { requests, failures, pageErrors } = watch;
   let scenarios: ScenarioInfo[] = [];
   let metricsA: ScenarioMetrics;
   let metricsB: ScenarioMetrics;
 
   beforeAll(async () => {
     const log = (line: string) => console.log(`[planner e2e] ${line}`);
-    const { ensureWebBuild } = (await import(/* @vite-ignore */ DEMO_MODULE)) as DemoModule;
+    const { ensureWebBuild } = await demoModule();
     const { ensureDemoPlanning } = (await import(
       /* @vite-ignore */ PLANNING_DEMO_MODULE
     )) as PlanningDemoModule;
@@ -90,39 +76,12 @@ describe.skipIf(!haveChromium)('planner mode (headless Chromium, demo scenarios)
     metricsA = JSON.parse(await metrics(scenarios[0]!)) as ScenarioMetrics;
     metricsB = JSON.parse(await metrics(scenarios[1]!)) as ScenarioMetrics;
     await mkdir(OUT, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--enable-unsafe-swiftshader',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, acceptDownloads: true });
-    context.on('request', (r) => {
-      requests.push(r.url());
-    });
-    context.on('response', (r) => {
-      if (r.status() >= 400) failures.push(`${r.status()} ${r.url()}`);
-    });
-    context.on('requestfailed', (r) => {
-      // Cesium cancels tile requests the camera no longer needs; those are not failures.
-      if (!/ERR_ABORTED/.test(r.failure()?.errorText ?? ''))
-        failures.push(`failed (${r.failure()?.errorText}) ${r.url()}`);
-    });
-    page = await context.newPage();
-    page.on('pageerror', (e) => {
-      pageErrors.push(e.message);
-    });
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-    });
+    browser = await launchChromium();
+    ({ context, page } = await openWatchedPage(
+      browser,
+      { viewport: VIEWPORT, acceptDownloads: true },
+      watch,
+    ));
   }, 600_000);
 
   afterAll(async () => {

@@ -5,34 +5,33 @@
  * loads the tiles (served gzipped), that the globe's surface is at the terrain's heights, and
  * takes low-angle screenshots over the Sài Gòn valley into test-output/ (look at them).
  */
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../tiler/src/serve/server.js';
 import { TERRAIN_DEFAULTS, tileTerrain } from '../../tiler/src/terrain/build.js';
 import { openTerrainSampler } from '../../tiler/src/terrain/sample.js';
 import { TILE_DEFAULTS, tileBuildings } from '../../tiler/src/tile.js';
 import type { BdtwinHooks } from '../src/scene/testHooks';
+import {
+  demoModule,
+  HAVE_CHROMIUM,
+  launchChromium,
+  OUT,
+  openWatchedPage,
+  type PageWatch,
+  ROOT,
+} from './browser';
 
-/** scripts/ modules, by computed specifier (see viewer.e2e.test.ts for why). */
-interface DemoModule {
-  ensureCity(log?: (line: string) => void): Promise<void>;
-  ensureWebBuild(options?: { log?: (line: string) => void }): Promise<string>;
-}
+/** scripts/ modules, by computed specifier (see browser.ts for why). */
 interface DemModule {
   ensureDemoDem(dir: string): Promise<string>;
   ensureDemoWater(dir: string): Promise<string>;
 }
-const DEMO_MODULE = '../../scripts/demo.js';
 const DEM_MODULE = '../../scripts/terrain/demo-dem.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const OUT = path.join(ROOT, 'test-output');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VIEWPORT = { width: 1280, height: 720 };
 const LOAD_TIMEOUT_MS = 180_000;
 /** Riverside Thủ Dầu Một: the old centre on the valley side, the Sài Gòn river to its west. */
@@ -87,22 +86,20 @@ async function waitForTiles(page: Page): Promise<number> {
   return Date.now() - t0;
 }
 
-const haveChromium = existsSync(CHROMIUM);
-
-describe.skipIf(!haveChromium)('viewer on terrain (headless Chromium, demo DEM)', () => {
+describe.skipIf(!HAVE_CHROMIUM)('viewer on terrain (headless Chromium, demo DEM)', () => {
   let work: string;
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   let page: Page;
   const terrainResponses: { status: number; encoding: string | undefined }[] = [];
-  const failures: string[] = [];
-  const pageErrors: string[] = [];
+  const watch: PageWatch = { requests: [], failures: [], pageErrors: [] };
+  const { failures, pageErrors } = watch;
   let buildings = 0;
 
   beforeAll(async () => {
     const log = (line: string) => console.log(`[e2e terrain] ${line}`);
-    const { ensureCity, ensureWebBuild } = (await import(/* @vite-ignore */ DEMO_MODULE)) as DemoModule;
+    const { ensureCity, ensureWebBuild } = await demoModule();
     const { ensureDemoDem, ensureDemoWater } = (await import(/* @vite-ignore */ DEM_MODULE)) as DemModule;
     await ensureCity(log);
     const webDir = await ensureWebBuild({ log });
@@ -127,36 +124,12 @@ describe.skipIf(!haveChromium)('viewer on terrain (headless Chromium, demo DEM)'
     );
     server = await startServer({ port: 0, dataDir, webDir });
     await mkdir(OUT, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--enable-unsafe-swiftshader',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+    browser = await launchChromium();
+    ({ context, page } = await openWatchedPage(browser, { viewport: VIEWPORT }, watch));
     context.on('response', async (r) => {
       if (r.url().includes('.terrain')) {
         terrainResponses.push({ status: r.status(), encoding: (await r.allHeaders())['content-encoding'] });
       }
-      if (r.status() >= 400) failures.push(`${r.status()} ${r.url()}`);
-    });
-    context.on('requestfailed', (r) => {
-      failures.push(`failed (${r.failure()?.errorText}) ${r.url()}`);
-    });
-    page = await context.newPage();
-    page.on('pageerror', (e) => {
-      pageErrors.push(e.message);
-    });
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
     });
   }, 600_000);
 

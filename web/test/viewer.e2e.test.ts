@@ -8,7 +8,16 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../tiler/src/serve/server.js';
 import type { BdtwinHooks } from '../src/scene/testHooks';
-import { demoModule, HAVE_CHROMIUM, isLocal, launchChromium, OUT, ROOT } from './browser';
+import {
+  demoModule,
+  HAVE_CHROMIUM,
+  isLocal,
+  launchChromium,
+  OUT,
+  openWatchedPage,
+  type PageWatch,
+  ROOT,
+} from './browser';
 
 const VIEWPORT = { width: 1280, height: 720 };
 /** Software rendering is slow: first tiles take seconds, a close-up tens of seconds. */
@@ -123,9 +132,8 @@ describe.skipIf(!HAVE_CHROMIUM)('viewer (headless Chromium, demo city)', () => {
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   let page: Page;
-  const requests: string[] = [];
-  const failures: string[] = [];
-  const pageErrors: string[] = [];
+  const watch: PageWatch = { requests: [], failures: [], pageErrors: [] };
+  const { requests, failures, pageErrors } = watch;
 
   beforeAll(async () => {
     const log = (line: string) => console.log(`[e2e] ${line}`);
@@ -135,24 +143,7 @@ describe.skipIf(!HAVE_CHROMIUM)('viewer (headless Chromium, demo city)', () => {
     server = await startServer({ port: 0, dataDir, webDir });
     await mkdir(OUT, { recursive: true });
     browser = await launchChromium();
-    // A fresh context is a fresh, empty profile: no cache, no service workers.
-    context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
-    context.on('request', (r) => {
-      requests.push(r.url());
-    });
-    context.on('response', (r) => {
-      if (r.status() >= 400) failures.push(`${r.status()} ${r.url()}`);
-    });
-    context.on('requestfailed', (r) => {
-      failures.push(`failed (${r.failure()?.errorText}) ${r.url()}`);
-    });
-    page = await context.newPage();
-    page.on('pageerror', (e) => {
-      pageErrors.push(e.message);
-    });
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-    });
+    ({ context, page } = await openWatchedPage(browser, { viewport: VIEWPORT }, watch));
   }, 600_000);
 
   afterAll(async () => {
