@@ -205,7 +205,7 @@ interface BenchGlobal {
       resetUpdateStats(): void;
       measureFrames(ms: number): Promise<{ frames: number; meanMs: number; p50Ms: number; p95Ms: number }>;
       setAllVisible(show: boolean): void;
-      seek(atMs: number): Promise<{ totalMs: number; applyMs: number } | null>;
+      seek(atMs: number): Promise<{ totalMs: number; fetchMs: number; applyMs: number } | null>;
       live(): void;
     };
   };
@@ -394,7 +394,7 @@ async function main(): Promise<void> {
 
     log('replay-scrub: 12 seeks …');
     hub.mode = 'paused';
-    const seeks: { totalMs: number; applyMs: number }[] = [];
+    const seeks: { totalMs: number; fetchMs: number; applyMs: number }[] = [];
     const now = Date.now();
     for (let i = 0; i < 12; i++) {
       const at = now - Math.round(rand(i, 99) * 24 * 3_600_000);
@@ -404,6 +404,10 @@ async function main(): Promise<void> {
       );
       if (t) seeks.push(t);
     }
+    // Where the slowest seeks spend their time: fetch (hub query + JSON), apply, first frame.
+    log(
+      `  seeks (fetch+apply+frame ms): ${seeks.map((s) => `${Math.round(s.fetchMs)}+${Math.round(s.applyMs)}+${Math.round(s.totalMs - s.fetchMs - s.applyMs)}`).join(', ')}`,
+    );
     await page.screenshot({ path: path.resolve('test-output/bench-overlays-replay.png') });
     await page.evaluate(() => (globalThis as unknown as BenchGlobal).__bdtwin!.overlays!.live());
     results.push({

@@ -287,6 +287,11 @@ export class OverlayController {
   async seek(atMs: number): Promise<SeekTiming | undefined> {
     const t0 = performance.now();
     this.dropJobs();
+    // Live glides would keep drawing frames (~0.5 s each on software WebGL) while the state
+    // is fetched; the replay shows still positions anyway.
+    this.vehicles.stopGlides();
+    if (this.animationTimer) clearTimeout(this.animationTimer);
+    this.animationTimer = undefined;
     this.patch({ mode: 'replay', replayAt: atMs, replayLoading: true, replayError: null }, true);
     let state: Awaited<ReturnType<ReplayFetcher['seek']>>;
     try {
@@ -321,6 +326,8 @@ export class OverlayController {
     this.view = { ...this.view, mode: 'live', replayAt: null, replayLoading: false, replayError: null };
     this.apply([...this.client.entities.values()], true, Date.now(), false);
     this.patch({ alerts: this.alertItems() }, true);
+    // What changed during the replay comes next, conflated (onFeed stopped pulling).
+    this.client.ready();
   }
 
   // --- statistics ----------------------------------------------------------------------------
@@ -402,10 +409,9 @@ export class OverlayController {
       },
       alerts.length > 0,
     );
-    if (this.view.mode !== 'live') {
-      this.client.ready();
-      return;
-    }
+    // In replay the feed is not pulled: the worker keeps conflating (newest state per entity,
+    // bounded) and the main thread is free for the replay; live() pulls again.
+    if (this.view.mode !== 'live') return;
     this.jobs.push({
       entities: u.entities,
       next: 0,
@@ -428,7 +434,9 @@ export class OverlayController {
     if (!job) return;
     const t0 = job.sliceStart ?? performance.now();
     job.sliceStart = undefined;
-    const deadline = performance.now() + SLICE_MS;
+    // The slice's clock started at t0: for a batch's first slice that is its arrival, so the
+    // time spent deserialising it counts against the same budget.
+    const deadline = t0 + SLICE_MS;
     const now = performance.now();
     const dataNow = Date.now();
     const { entities } = job;

@@ -115,6 +115,12 @@ export class VehicleLayer {
     item.look = look;
   }
 
+  /** Ends every glide where it was heading (replay draws still states; nothing should animate). */
+  stopGlides(): void {
+    for (const item of this.moving) item.billboard.position = item.to;
+    this.moving.clear();
+  }
+
   /** Advances glides to `nowMs`; returns whether any vehicle is still moving. */
   tick(nowMs: number): boolean {
     for (const item of this.moving) {
