@@ -10,6 +10,7 @@ import { feedSummary } from '../tiler/src/cli/serve-command.js';
 import { writeKazeGtfs } from '../tiler/src/cli/simulate-command.js';
 import { FEED_DEFAULTS } from '../tiler/src/feeds/hub.js';
 import { runSimulator, SIMULATE_DEFAULTS } from '../tiler/src/feeds/sim/simulate.js';
+import { resolveFeedsDb } from '../tiler/src/feeds/store/open.js';
 import { authSummary, loadAuth } from '../tiler/src/serve/auth/config.js';
 import { ensureDemoAccess, SIMULATOR_SOURCE } from '../tiler/src/serve/auth/demo.js';
 import { startServer } from '../tiler/src/serve/server.js';
@@ -41,7 +42,7 @@ await ensureDemoCatalog(dataDir);
 const webDir = await ensureWebBuild();
 // The Kaze buses as GTFS static, served at /data/gtfs/ beside the stops layer.
 await writeKazeGtfs(path.join(dataDir, 'gtfs'));
-const dbFile = path.resolve(values['feeds-db'] ?? path.join(REPO_ROOT, FEED_DEFAULTS.dbFile));
+const dbFile = resolveFeedsDb(values['feeds-db'], REPO_ROOT, FEED_DEFAULTS.dbFile);
 try {
   const host = values.host ?? 'localhost';
   // Access control (docs/security.md): demo users on first start, a fresh simulator token each
@@ -65,7 +66,7 @@ try {
   );
   for (const line of [...authSummary(auth, paths), ...demoAccess.lines]) console.log(line);
   if (server.hub) {
-    console.log(feedSummary(server.url, server.hub.stats().mqtt, dbFile));
+    console.log(feedSummary(server.url, server.hub.mqttStatus(), dbFile));
     console.log(
       `bdtwin: GTFS static feed of the Kaze buses at ${server.url}/data/gtfs/stops.txt (and routes, trips…)`,
     );

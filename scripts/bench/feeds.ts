@@ -12,12 +12,15 @@
  *   publishing (same clock). `--soak` runs this case for 600 s instead (hub RSS flat ±10%?).
  * - mosquitto-10k, mosquitto-ws-2k: the same with an external Mosquitto (Debian package,
  *   started here on a free loopback port) and the hub subscribed to it (`--mqtt-url`).
+ * - mqtt-10k-postgres: mqtt-10k with the store on PostgreSQL (`--feeds-db postgres://…`): a
+ *   server started here (Debian package `postgresql`, tiler/src/feeds/testing/postgres.ts) on a
+ *   free loopback port, fsync and synchronous_commit on, on the same machine as the hub.
  *
  * Prints a table, then one JSON object per case per line. Options: --seconds <n> (60),
  * --cases a,b, --soak.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
@@ -28,6 +31,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import type { DeltaMessage, ServerMessage } from '../../tiler/src/api/feeds.js';
 import { airStationBody } from '../../tiler/src/feeds/sim/sta-bodies.js';
+import { startTestPostgres } from '../../tiler/src/feeds/testing/postgres.js';
 import { REPO_ROOT } from '../demo.js';
 
 const { values } = parseArgs({
@@ -43,6 +47,8 @@ const SOAK = values.soak === true;
 interface Result {
   case: string;
   protocol: string;
+  /** Where the hub stored: sqlite (a file, synchronous=FULL) or postgresql. */
+  store: 'sqlite' | 'postgresql';
   rate: number;
   seconds: number;
   sent: number;
@@ -57,6 +63,13 @@ interface Result {
   rss_mb_start: number;
   rss_mb_end: number;
   rss_mb_max: number;
+  /** MQTT cases: publish → PUBACK, i.e. until the observation was committed (ms). */
+  ack_p50_ms?: number | null;
+  ack_p99_ms?: number | null;
+  /** CPU time the hub process used during the case (user + system, s). */
+  hub_cpu_s?: number;
+  /** PostgreSQL cases: CPU time of the database server (postmaster and its backends, s). */
+  db_cpu_s?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,6 +81,33 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** /proc/<pid>/stat fields after the command name (state is [0]). */
+function statFields(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
+}
+
+/** User + system CPU seconds of a process so far (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const f = statFields(pid);
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** CPU seconds of a process, its finished children and its live children (a PostgreSQL server). */
+function treeCpuSeconds(pid: number): number {
+  const f = statFields(pid);
+  let ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const c = statFields(Number(entry));
+      if (Number(c[1]) === pid) ticks += Number(c[11]) + Number(c[12]);
+    } catch {}
+  }
+  return ticks / 100;
 }
 
 function rssMb(pid: number): number {
@@ -84,7 +124,7 @@ interface Hub {
   stop(): Promise<void>;
 }
 
-async function startHub(mqttUrl?: string): Promise<Hub> {
+async function startHub(mqttUrl?: string, feedsDb?: string): Promise<Hub> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bdtwin-bench-feeds-'));
   const mqttPort = await freePort();
   const args = [
@@ -102,7 +142,11 @@ async function startHub(mqttUrl?: string): Promise<Hub> {
     '--web',
     dir,
     '--feeds-db',
-    path.join(dir, 'hub.sqlite'),
+    feedsDb ?? path.join(dir, 'hub.sqlite'),
+    // Its own (empty) auth folder, outside the served one: open ingest, whatever ingest tokens
+    // the repository's build/auth holds (npm start creates some).
+    '--auth-dir',
+    `${dir}-auth`,
     ...(mqttUrl ? ['--mqtt-url', mqttUrl] : ['--mqtt-port', String(mqttPort)]),
   ];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -132,6 +176,7 @@ async function startHub(mqttUrl?: string): Promise<Hub> {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       await rm(dir, { recursive: true, force: true });
+      await rm(`${dir}-auth`, { recursive: true, force: true });
     },
   };
 }
@@ -222,13 +267,14 @@ async function publishLoad(
   rate: number,
   seconds: number,
   connections = 4,
-): Promise<{ sent: number; acked: number; failed: number }> {
+): Promise<{ sent: number; acked: number; failed: number; ackMs: number[] }> {
   const clients: MqttClient[] = [];
   for (let i = 0; i < connections; i++)
     clients.push(await mqtt.connectAsync(brokerUrl, { reconnectPeriod: 0 }));
   let sent = 0;
   let acked = 0;
   let failed = 0;
+  const ackMs: number[] = [];
   const start = performance.now();
   const end = start + seconds * 1000;
   const topics = datastreams.map((d) => `v1.1/Datastreams(${d})/Observations`);
@@ -240,9 +286,13 @@ async function publishLoad(
     for (let i = 0; i < n; i++) {
       const k = sent++;
       const body = `{"phenomenonTime":"${new Date().toISOString()}","result":${k % 500}}`;
+      const t = performance.now();
       clients[k % connections]!.publish(topics[k % topics.length]!, body, { qos: 1 }, (err) => {
         if (err) failed++;
-        else acked++;
+        else {
+          acked++;
+          ackMs.push(performance.now() - t);
+        }
       });
     }
     await sleep(5);
@@ -250,7 +300,7 @@ async function publishLoad(
   const deadline = performance.now() + 30_000;
   while (acked + failed < sent && performance.now() < deadline) await sleep(20);
   for (const c of clients) await c.endAsync();
-  return { sent, acked, failed };
+  return { sent, acked, failed, ackMs };
 }
 
 /**
@@ -329,18 +379,32 @@ async function viewers(url: string, count: number) {
   };
 }
 
+const round1 = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
+
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** A PostgreSQL server for the run, and an empty database on it. */
+async function startPostgres(): Promise<{ url: string; pid?: number; stop(): Promise<void> }> {
+  const cluster = await startTestPostgres();
+  return {
+    url: await cluster.createDatabase('bench'),
+    ...(cluster.pid !== undefined ? { pid: cluster.pid } : {}),
+    stop: () => cluster.destroy(),
+  };
 }
 
 async function caseMqtt(
   name: string,
   rate: number,
   brokerUrl?: () => Promise<{ url: string; stop(): Promise<void> }>,
+  database?: () => Promise<{ url: string; pid?: number; stop(): Promise<void> }>,
 ): Promise<Result> {
   const broker = brokerUrl ? await brokerUrl() : undefined;
-  const hub = await startHub(broker?.url);
+  const db = database ? await database() : undefined;
+  const hub = await startHub(broker?.url, db?.url);
   try {
     const ds = await createDatastreams(hub.url, 100);
     await sleep(500);
@@ -350,7 +414,12 @@ async function caseMqtt(
       rssMax = Math.max(rssMax, rssMb(hub.child.pid!));
     }, 1000);
     const t0 = performance.now();
+    const cpu0 = cpuSeconds(hub.child.pid!);
+    const dbCpu0 = db?.pid ? treeCpuSeconds(db.pid) : 0;
     const r = await publishLoad(broker?.url ?? hub.mqttUrl, ds, rate, SECONDS);
+    const cpu = cpuSeconds(hub.child.pid!) - cpu0;
+    const dbCpu = db?.pid ? treeCpuSeconds(db.pid) - dbCpu0 : undefined;
+    const ackSorted = r.ackMs.sort((a, b) => a - b);
     // With an external broker the hub stores after the broker acknowledged: wait for it to drain.
     let stored = await storedCount(hub.url);
     for (let i = 0; i < 300 && stored < r.acked; i++) {
@@ -362,6 +431,7 @@ async function caseMqtt(
     return {
       case: name,
       protocol: broker ? 'mqtt (mosquitto)' : 'mqtt (embedded)',
+      store: db ? 'postgresql' : 'sqlite',
       rate,
       seconds: Math.round(seconds * 10) / 10,
       sent: r.sent,
@@ -376,10 +446,15 @@ async function caseMqtt(
       rss_mb_start: rssStart,
       rss_mb_end: rssMb(hub.child.pid!),
       rss_mb_max: rssMax,
+      ack_p50_ms: round1(percentile(ackSorted, 50)),
+      ack_p99_ms: round1(percentile(ackSorted, 99)),
+      hub_cpu_s: Math.round(cpu * 10) / 10,
+      ...(dbCpu !== undefined ? { db_cpu_s: Math.round(dbCpu * 10) / 10 } : {}),
     };
   } finally {
     await hub.stop();
     await broker?.stop();
+    await db?.stop();
   }
 }
 
@@ -393,6 +468,7 @@ async function caseHttp(): Promise<Result> {
     return {
       case: 'http-5k',
       protocol: 'http (SensorThings)',
+      store: 'sqlite',
       rate: 5000,
       seconds: Math.round(r.seconds * 10) / 10,
       sent: r.sent,
@@ -446,6 +522,7 @@ async function caseLatency(
     return {
       case: name,
       protocol: broker ? 'mqtt (mosquitto) → ws' : 'mqtt (embedded) → ws',
+      store: 'sqlite',
       rate: 2000,
       seconds,
       sent: r.sent,
@@ -473,6 +550,7 @@ const CASES: Record<string, () => Promise<Result>> = {
   'ws-2k': () => caseLatency(SOAK ? 'ws-2k-soak' : 'ws-2k', SOAK ? 600 : SECONDS),
   'mosquitto-10k': () => caseMqtt('mosquitto-10k', 10_000, startMosquitto),
   'mosquitto-ws-2k': () => caseLatency('mosquitto-ws-2k', SECONDS, startMosquitto),
+  'mqtt-10k-postgres': () => caseMqtt('mqtt-10k-postgres', 10_000, undefined, startPostgres),
 };
 
 const selected = values.cases ? values.cases.split(',') : SOAK ? ['ws-2k'] : Object.keys(CASES);
@@ -491,6 +569,7 @@ for (const name of selected) {
 const header = [
   'case',
   'protocol',
+  'store',
   'target/s',
   's',
   'sent',
@@ -502,10 +581,13 @@ const header = [
   'p99 ms',
   'max ms',
   'RSS MB start→end (max)',
+  'PUBACK p50/p99 ms',
+  'hub (+db) CPU s',
 ];
 const rows = results.map((r) => [
   r.case,
   r.protocol,
+  r.store,
   r.rate.toLocaleString('en'),
   String(r.seconds),
   r.sent.toLocaleString('en'),
@@ -517,6 +599,8 @@ const rows = results.map((r) => [
   r.p99_ms === null ? '–' : String(r.p99_ms),
   r.max_ms === null ? '–' : String(r.max_ms),
   `${r.rss_mb_start}→${r.rss_mb_end} (${r.rss_mb_max})`,
+  r.ack_p50_ms === undefined ? '–' : `${r.ack_p50_ms ?? '–'}/${r.ack_p99_ms ?? '–'}`,
+  r.hub_cpu_s === undefined ? '–' : `${r.hub_cpu_s}${r.db_cpu_s !== undefined ? ` (+${r.db_cpu_s})` : ''}`,
 ]);
 console.log(`| ${header.join(' | ')} |`);
 console.log(`| ${header.map(() => '---').join(' | ')} |`);

@@ -278,6 +278,7 @@ export interface FeedStats {
   /** The SQLite store: failing now (items held, retried with backoff), and outages so far. */
   storage?: {
     ok: boolean;
+    /** Where the store is: the SQLite file, or the PostgreSQL URL without its password. */
     file: string;
     outages: number;
     outageMsTotal: number;

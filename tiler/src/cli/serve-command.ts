@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FEED_DEFAULTS, type FeedHubOptions } from '../feeds/hub.js';
-import { RETENTION_DEFAULTS } from '../feeds/store/store.js';
+import { RETENTION_DEFAULTS } from '../feeds/store/backend.js';
+import { isPostgresUrl, resolveFeedsDb, shownFeedsDb } from '../feeds/store/open.js';
 import { authSummary, loadAuth } from '../serve/auth/config.js';
 import { SERVER_DEFAULTS, startServer } from '../serve/server.js';
 import { intOption, parseOrUsage } from './main.js';
@@ -20,10 +21,12 @@ With the live feed hub (docs/feeds.md): SensorThings API at /v1.1/…, viewer We
 
 Feed options:
   --no-feeds              serve files only, no feed hub
-  --feeds-db <file>       SQLite store                                  [${FEED_DEFAULTS.dbFile}]
+  --feeds-db <file|url>   SQLite file, or a PostgreSQL URL postgres://user@host:5432/db
+                          (larger deployments; or BDTWIN_FEEDS_DB)     [${FEED_DEFAULTS.dbFile}]
   --mqtt-port <n>         embedded MQTT broker's TCP port, 0 = none     [${FEED_DEFAULTS.mqttPort}]
   --mqtt-url <url>        use an external broker (mqtt://host:1883) instead of embedding one
   --sync <full|normal>    SQLite synchronous mode (full: durable across power loss) [full]
+                          (PostgreSQL: commits are durable with synchronous_commit=on)
   --retention-days <n>    keep raw observations this many days          [${RETENTION_DEFAULTS.rawDays}]
   --gtfs-rt-url <url>     poll a GTFS-realtime VehiclePositions feed every 10 s
   --log                   log every request
@@ -86,6 +89,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return fail('--retention-days must be a whole number ≥ 1');
   const sync = (values.sync as string | undefined) ?? 'full';
   if (sync !== 'full' && sync !== 'normal') return fail(`--sync must be "full" or "normal", got "${sync}"`);
+  // A URL in the environment keeps its password out of `ps` (or use PGPASSWORD / ~/.pgpass).
+  const feedsDb = (values['feeds-db'] as string | undefined) ?? process.env.BDTWIN_FEEDS_DB;
+  if (feedsDb !== undefined && isPostgresUrl(feedsDb) && values.sync !== undefined)
+    return fail('--sync is for the SQLite store; PostgreSQL commits are durable with synchronous_commit=on');
   const mqttUrl = values['mqtt-url'] as string | undefined;
   if (mqttUrl !== undefined && !/^(mqtt|tcp):\/\/[^/]+/.test(mqttUrl)) {
     return fail(`--mqtt-url must look like mqtt://host:1883, got "${mqttUrl}"`);
@@ -93,9 +100,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const host = (values.host as string | undefined) ?? SERVER_DEFAULTS.host;
   const dataDir = path.resolve((values.data as string | undefined) ?? path.join(REPO_ROOT, 'build/demo'));
   const webDir = path.resolve((values.web as string | undefined) ?? path.join(REPO_ROOT, 'web/dist'));
-  const dbFile = path.resolve(
-    (values['feeds-db'] as string | undefined) ?? path.join(REPO_ROOT, FEED_DEFAULTS.dbFile),
-  );
+  const dbFile = resolveFeedsDb(feedsDb, REPO_ROOT, FEED_DEFAULTS.dbFile);
   const roadsFile = path.join(dataDir, 'roads.geojson');
   const feeds: FeedHubOptions | undefined =
     values['no-feeds'] === true
@@ -131,7 +136,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     });
     console.log(`bdtwin: serving ${server.url} (data ${dataDir}, viewer ${webDir})`);
     for (const line of authSummary(auth, paths)) console.log(line);
-    if (server.hub) console.log(feedSummary(server.url, server.hub.stats().mqtt, dbFile));
+    if (server.hub) console.log(feedSummary(server.url, server.hub.mqttStatus(), dbFile));
     const stop = () => {
       void server.close().then(() => process.exit(0));
     };
@@ -161,6 +166,6 @@ export function feedSummary(
       : `MQTT ${mqtt.port !== undefined ? `mqtt://${host}:${mqtt.port} and ` : ''}${url.replace(/^http/, 'ws')}/mqtt`;
   return [
     `bdtwin: feed hub: SensorThings ${url}/v1.1, viewer WebSocket ${url.replace(/^http/, 'ws')}/ws`,
-    `bdtwin: feed hub: ${broker}; store ${dbFile}`,
+    `bdtwin: feed hub: ${broker}; store ${shownFeedsDb(dbFile)}`,
   ].join('\n');
 }

@@ -1,7 +1,8 @@
 import { FEED_TOPICS, type FeedEntity, type FeedLayer } from '../api/feeds.js';
 import { canSee, isVisibility, type Role, type Visibility } from '../serve/auth/roles.js';
 import { datastreamOfTopic } from './ingest/observation.js';
-import type { FeedStore } from './store/store.js';
+import type { Catalog } from './state/catalog.js';
+import type { FeedStoreBackend } from './store/backend.js';
 
 /**
  * Who may see which live data (docs/security.md). Two levels:
@@ -11,7 +12,8 @@ import type { FeedStore } from './store/store.js';
  *   operator-only CCTV counter), else public. A Datastream, its Observations, its history and
  *   its entity in replay and on `/ws` have their Thing's visibility.
  * Both must allow the caller. Things are never updated (no PATCH), so a Thing's visibility is
- * cached once read. The same rules decide what the embedded MQTT broker forwards to a
+ * read from the catalog (state/catalog.ts, in memory, whatever the store): the MQTT broker asks
+ * synchronously, for every message it forwards. The same rules decide what the embedded MQTT broker forwards to a
  * subscriber (messageAudience), so HTTP, `/ws`, history, replay and MQTT cannot drift apart.
  */
 export const FEED_LAYER_VISIBILITY: Record<FeedLayer, Visibility> = {
@@ -58,18 +60,14 @@ function datastreamIdInBody(payload: Buffer): number | undefined {
 }
 
 export class FeedAccess {
-  private readonly things = new Map<number, Visibility>();
+  constructor(
+    private readonly store: FeedStoreBackend,
+    private readonly catalog: Catalog,
+  ) {}
 
-  constructor(private readonly store: FeedStore) {}
-
+  /** A Thing's visibility; admin for one the catalog does not know (fail closed). */
   thingVisibility(thingId: number): Visibility {
-    let v = this.things.get(thingId);
-    if (v === undefined) {
-      const thing = this.store.getEntity('things', thingId);
-      v = thingVisibilityOf(thing?.json);
-      if (thing) this.things.set(thingId, v);
-    }
-    return v;
+    return this.catalog.things.get(thingId)?.visibility ?? 'admin';
   }
 
   canSeeThing(role: Role, thingId: number): boolean {
@@ -82,11 +80,13 @@ export class FeedAccess {
     return v === undefined || canSee(role, v);
   }
 
-  /** A Datastream has its Thing's visibility (public without a Thing); undefined when missing. */
+  /**
+   * A Datastream has its Thing's visibility; undefined when the catalog does not know it (callers
+   * that answer requests refresh the catalog first: routes.ts).
+   */
   datastreamVisibility(datastreamId: number): Visibility | undefined {
-    const ds = this.store.getEntity('datastreams', datastreamId);
-    if (!ds) return undefined;
-    return ds.thingId === undefined ? 'public' : this.thingVisibility(ds.thingId);
+    const ds = this.catalog.datastreams.get(datastreamId);
+    return ds ? this.thingVisibility(ds.thingId) : undefined;
   }
 
   /**
@@ -126,14 +126,13 @@ export class FeedAccess {
   }
 
   /** Things, Datastreams and Locations the role may not see (for SQL exclusion), ids ascending. */
-  hidden(role: Role): { things: number[]; datastreams: number[]; locations: number[] } {
+  async hidden(role: Role): Promise<{ things: number[]; datastreams: number[]; locations: number[] }> {
     if (role === 'admin') return { things: [], datastreams: [], locations: [] };
-    const things = this.store
-      .restrictedThings()
+    const things = (await this.store.restrictedThings())
       .filter((t) => !canSee(role, visibilityValue(t.visibility)))
       .map((t) => t.id);
     if (things.length === 0) return { things, datastreams: [], locations: [] };
-    const { datastreams, locations } = this.store.linkedToThings(things);
+    const { datastreams, locations } = await this.store.linkedToThings(things);
     return { things, datastreams, locations };
   }
 }

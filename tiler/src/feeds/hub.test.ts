@@ -198,7 +198,7 @@ describe('MQTT (SensorThings MQTT extension)', () => {
       ),
     );
     // Every PUBACK has arrived: every observation must already be in the store.
-    const stored = server.hub!.store.listObservations({
+    const stored = await server.hub!.store.listObservations({
       datastreamId: ds,
       where: [{ field: 'phenomenonTime', op: 'ge', ms: t0 }],
       orderBy: [],
@@ -216,8 +216,8 @@ describe('MQTT (SensorThings MQTT extension)', () => {
     client.on('message', (_t, p) => errors.push(JSON.parse(String(p))));
     await client.subscribeAsync('bdtwin/errors');
     const ds = air.datastreams[0]!;
-    const before = server.hub!.stats().rejected.mqtt;
-    const storedBefore = server.hub!.store.countObservations();
+    const before = (await server.hub!.stats()).rejected.mqtt;
+    const storedBefore = await server.hub!.store.countObservations();
     const bad: [string, string | Buffer][] = [
       [`v1.1/Datastreams(${ds})/Observations`, '{not json'],
       ['v1.1/Datastreams(424242)/Observations', '{"result": 1}'],
@@ -232,7 +232,7 @@ describe('MQTT (SensorThings MQTT extension)', () => {
     for (const [topic, payload] of bad) await client.publishAsync(topic, payload, { qos: 1 });
     await client.publishAsync(`v1.1/Datastreams(${ds})/Observations`, '{"result": 7}', { qos: 1 });
     await new Promise((r) => setTimeout(r, 100));
-    expect(server.hub!.stats().rejected.mqtt - before).toBe(bad.length);
+    expect((await server.hub!.stats()).rejected.mqtt - before).toBe(bad.length);
     expect(errors.map((e) => e.field)).toEqual([
       'body',
       'Datastream',
@@ -243,7 +243,7 @@ describe('MQTT (SensorThings MQTT extension)', () => {
     ]);
     expect(errors[1]!.error).toMatch(/Datastream\(424242\) does not exist/);
     expect(hubLog.filter((l) => l.includes('rejected MQTT message'))).toHaveLength(bad.length);
-    expect(server.hub!.store.countObservations()).toBe(storedBefore + 1);
+    expect(await server.hub!.store.countObservations()).toBe(storedBefore + 1);
     expect(client.connected).toBe(true);
     await client.endAsync();
   });

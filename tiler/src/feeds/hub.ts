@@ -13,8 +13,17 @@ import type { IngestChannel, IngestItem, ObservationRecord } from './model.js';
 import { PushHub, type PushOptions } from './push/ws-push.js';
 import { Catalog, pointOf } from './state/catalog.js';
 import { LatestState } from './state/latest-state.js';
+import {
+  type FeedStoreBackend,
+  isPromiseLike,
+  type MaybePromise,
+  RETENTION_DEFAULTS,
+  type RetentionOptions,
+} from './store/backend.js';
 import { GroupCommit, type RetryOptions } from './store/group-commit.js';
-import { FeedStore, RETENTION_DEFAULTS, type RetentionOptions, type SyncMode } from './store/store.js';
+import { openFeedStore } from './store/open.js';
+import type { PostgresStoreOptions } from './store/postgres.js';
+import type { SyncMode } from './store/store.js';
 
 /**
  * The feed hub: ingest (HTTP, MQTT) → store (group commit) → rules (latest state) → push.
@@ -22,9 +31,15 @@ import { FeedStore, RETENTION_DEFAULTS, type RetentionOptions, type SyncMode } f
  */
 
 export interface FeedHubOptions {
-  /** SQLite file (created if missing). */
+  /**
+   * The store: a SQLite file (created if missing), or a PostgreSQL URL
+   * (`postgres://user@host:5432/database`; the database must exist, its tables are created).
+   */
   dbFile: string;
+  /** SQLite only: synchronous mode. */
   sync?: SyncMode;
+  /** PostgreSQL only: pool and timeouts (tests shorten them). */
+  postgres?: Omit<PostgresStoreOptions, 'log'>;
   /** Embedded broker's TCP port: 1883 by default, 0 = no TCP listener, -1 = any free port (tests). */
   mqttPort?: number;
   mqttHost?: string;
@@ -61,15 +76,10 @@ export const STORE_RETRY_DEFAULTS = {
   maxHeld: 200_000,
 };
 
-/** SQLite errors that can clear by themselves or by an operator: locked, busy, disk full, I/O. */
-export function isTransientStoreError(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL)/.test(code);
-}
 const RETENTION_INTERVAL_MS = 3_600_000;
 
 export class FeedHub {
-  readonly store: FeedStore;
+  readonly store: FeedStoreBackend;
   readonly catalog: Catalog;
   readonly state: LatestState;
   readonly push: PushHub;
@@ -86,31 +96,28 @@ export class FeedHub {
   private readonly applied = new WeakSet<IngestItem>();
   private readonly unwrittenLatest = new Map<string, FeedEntity>();
   private readonly outages = { count: 0, totalMs: 0, lastError: '' };
+  private lastStored = { observations: 0, trafficFlows: 0, vehiclePositions: 0 };
   readonly counters = {
     accepted: { http: 0, mqtt: 0, traffic: 0, vehicles: 0 },
     rejected: { http: 0, mqtt: 0 },
   };
 
-  private constructor(private readonly options: FeedHubOptions) {
+  private constructor(
+    private readonly options: FeedHubOptions,
+    store: FeedStoreBackend,
+    catalog: Catalog,
+  ) {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((line) => console.error(line));
-    this.store = new FeedStore(options.dbFile, { sync: options.sync ?? 'full' });
-    this.catalog = new Catalog(this.store);
-    this.access = new FeedAccess(this.store);
+    this.store = store;
+    this.catalog = catalog;
+    this.access = new FeedAccess(this.store, this.catalog);
     this.state = new LatestState(this.catalog);
-    this.state.load(this.store.latestEntities());
-    // Hourly means of the last 12 h, so the VN_AQI NowCast continues across a restart.
-    const now = this.now();
-    for (const ds of this.catalog.datastreams.values()) {
-      if (!ds.quantity || ds.quantity === 'waterLevel' || ds.quantity === 'rainfall') continue;
-      for (const r of this.store.rollupsBetween(ds.id, now - 13 * 3_600_000, now)) {
-        this.state.seedRollup(ds.id, r.minuteMs, r.count, r.sum);
-      }
-    }
     this.commits = new GroupCommit((items) => this.commitBatch(items), 5_000, {
       ...STORE_RETRY_DEFAULTS,
       ...options.storeRetry,
-      isTransient: isTransientStoreError,
+      isTransient: (error) => this.store.isTransientError(error),
+      codeOf: (error) => this.store.errorCode(error),
       onFailure: (error, attempt, nextDelayMs, held) => {
         const e = error as Error & { code?: string };
         if (attempt === 1) this.outages.count++;
@@ -118,14 +125,14 @@ export class FeedHub {
         // Attempt 1 and then every doubling: a few lines per outage, not one per retry.
         if ((attempt & (attempt - 1)) === 0)
           this.log(
-            `bdtwin hub: store ${this.store.file} failed (${this.outages.lastError}); attempt ${attempt}, ` +
+            `bdtwin hub: store ${this.store.location} failed (${this.outages.lastError}); attempt ${attempt}, ` +
               `retrying in ${nextDelayMs} ms with ${held} items held (not acknowledged)`,
           );
       },
       onRecovered: (downMs, committed) => {
         this.outages.totalMs += downMs;
         this.log(
-          `bdtwin hub: store ${this.store.file} is back after ${downMs} ms; ${committed} held items stored`,
+          `bdtwin hub: store ${this.store.location} is back after ${downMs} ms; ${committed} held items stored`,
         );
       },
     });
@@ -141,7 +148,21 @@ export class FeedHub {
   }
 
   static async open(options: FeedHubOptions): Promise<FeedHub> {
-    const hub = new FeedHub(options);
+    const log = options.log ?? ((line: string) => console.error(line));
+    const store = await openFeedStore(options.dbFile, {
+      sync: options.sync ?? 'full',
+      log,
+      ...(options.postgres ? { postgres: options.postgres } : {}),
+    });
+    let hub: FeedHub;
+    try {
+      const catalog = await Catalog.load(store);
+      hub = new FeedHub(options, store, catalog);
+      await hub.loadState();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
     try {
       if (options.roadsFile) await hub.loadSegments(options.roadsFile);
       if (options.mqttUrl) {
@@ -158,15 +179,35 @@ export class FeedHub {
       await hub.close();
       throw error;
     }
-    hub.timers.push(setInterval(() => hub.sweep(), SWEEP_INTERVAL_MS));
-    hub.timers.push(setInterval(() => hub.retention(), RETENTION_INTERVAL_MS));
+    hub.timers.push(setInterval(() => void hub.sweep(), SWEEP_INTERVAL_MS));
+    hub.timers.push(setInterval(() => void hub.retention(), RETENTION_INTERVAL_MS));
     if (options.gtfsRtUrl) {
       const url = options.gtfsRtUrl;
       hub.timers.push(setInterval(() => void hub.pollGtfsRt(url), (options.gtfsRtIntervalS ?? 10) * 1000));
     }
     for (const t of hub.timers) t.unref();
-    setImmediate(() => hub.retention()); // a hub that was off for weeks cleans up at once
+    setImmediate(() => void hub.retention()); // a hub that was off for weeks cleans up at once
     return hub;
+  }
+
+  /**
+   * The latest state as stored, and the hourly means of the last 12 h, so the VN_AQI NowCast
+   * continues across a restart.
+   */
+  private async loadState(): Promise<void> {
+    this.state.load(await this.store.latestEntities());
+    const now = this.now();
+    const seeds = await Promise.all(
+      [...this.catalog.datastreams.values()]
+        .filter((ds) => ds.quantity && ds.quantity !== 'waterLevel' && ds.quantity !== 'rainfall')
+        .map(async (ds) => ({
+          id: ds.id,
+          rollups: await this.store.rollupsBetween(ds.id, now - 13 * 3_600_000, now),
+        })),
+    );
+    for (const { id, rollups } of seeds) {
+      for (const r of rollups) this.state.seedRollup(id, r.minuteMs, r.count, r.sum);
+    }
   }
 
   get hubId(): string {
@@ -198,19 +239,36 @@ export class FeedHub {
     });
   }
 
-  /** Validates a SensorThings Observation against the catalog. */
-  parseObservation(body: unknown, datastreamId?: number): ObservationRecord {
-    return parseObservation(body, {
-      datastreamId,
-      lookup: (id) => this.catalog.datastreams.get(id) ?? this.catalog.refreshDatastream(id),
-      isMeasurement: (id) => {
-        const ds = this.catalog.datastreams.get(id);
-        if (ds?.quantity) return true;
-        const stored = this.store.getEntity('datastreams', id);
-        return String(stored?.json.observationType ?? '').endsWith('OM_Measurement');
-      },
-      nowMs: this.now(),
-    });
+  /**
+   * Validates a SensorThings Observation against the catalog. A Datastream the catalog does not
+   * know yet (created by another hub on the same PostgreSQL database) is looked up in the store
+   * once; the usual case answers synchronously.
+   */
+  parseObservation(body: unknown, datastreamId?: number): MaybePromise<ObservationRecord> {
+    let missing: number | undefined;
+    const parse = () =>
+      parseObservation(body, {
+        datastreamId,
+        lookup: (id) => {
+          const ds = this.catalog.datastreams.get(id);
+          if (!ds) missing = id;
+          return ds;
+        },
+        isMeasurement: (id) => {
+          const ds = this.catalog.datastreams.get(id);
+          return ds?.quantity !== undefined || ds?.measurement === true;
+        },
+        nowMs: this.now(),
+      });
+    try {
+      return parse();
+    } catch (error) {
+      if (missing === undefined) throw error;
+      return this.catalog.refreshDatastream(missing).then((found) => {
+        if (!found) throw error;
+        return parse();
+      });
+    }
   }
 
   /** Where a traffic segment is: the location sent, else the segment in roads.geojson. */
@@ -245,7 +303,7 @@ export class FeedHub {
         items = this.trafficItems(body);
       } else {
         const body = parseJsonBody(payload.toString('utf8'));
-        items = [{ kind: 'observation', record: this.parseObservation(body, ds ?? undefined) }];
+        items = [{ kind: 'observation', record: await this.parseObservation(body, ds ?? undefined) }];
       }
     } catch (error) {
       if (!(error instanceof FeedInputError)) throw error;
@@ -278,7 +336,7 @@ export class FeedHub {
    * one transaction) before it is pushed to viewers. A raise already acknowledged keeps its first
    * acknowledgement. Undefined when there is no alert with that key.
    */
-  acknowledgeAlert(key: string, by: string): AlertState | undefined {
+  async acknowledgeAlert(key: string, by: string): Promise<AlertState | undefined> {
     const current = this.state.entities.get(key);
     if (current?.layer !== 'alerts') return undefined;
     if (current.ack) return current;
@@ -286,10 +344,7 @@ export class FeedHub {
     if (!acked?.ack) return undefined;
     const changed = this.state.takeChanged();
     const others = changed.filter((e) => e.key !== key);
-    this.store.transaction(() => {
-      if (others.length) this.store.writeBatch({ observations: [], flows: [], vehicles: [], latest: others });
-      this.store.writeAck(acked as AlertState & { ack: AlertAck });
-    });
+    await this.store.writeAck(acked as AlertState & { ack: AlertAck }, others);
     this.push.publish(changed);
     return acked;
   }
@@ -303,26 +358,43 @@ export class FeedHub {
     return out.sort((a, b) => b.time.localeCompare(a.time) || a.key.localeCompare(b.key));
   }
 
-  stats(): FeedStats {
+  async stats(): Promise<FeedStats> {
+    // While the store is failing, the last counts read: a probe must not wait on a dead server.
+    if (!this.commits.failing) await this.readCounts();
     return {
       hubId: this.hubId,
       seq: this.state.seq,
       accepted: { ...this.counters.accepted },
       rejected: { ...this.counters.rejected },
-      stored: {
-        observations: this.store.countObservations(),
-        trafficFlows: this.store.countRows('traffic_flows'),
-        vehiclePositions: this.store.countRows('vehicle_positions'),
-      },
+      stored: { ...this.lastStored },
       clients: this.push.clientCount,
       entities: this.state.entities.size,
       storage: this.storageStatus(),
-      mqtt: this.external
-        ? { mode: 'external', url: this.external.url, ...this.external.status() }
-        : this.broker
-          ? { mode: 'embedded', ...(this.broker.port !== undefined ? { port: this.broker.port } : {}) }
-          : { mode: 'off' },
+      mqtt: this.mqttStatus(),
     };
+  }
+
+  /** Rows in the store, kept for when it cannot answer (the stats must still say it is failing). */
+  private async readCounts(): Promise<void> {
+    try {
+      const [observations, trafficFlows, vehiclePositions] = await Promise.all([
+        this.store.countObservations(),
+        this.store.countRows('traffic_flows'),
+        this.store.countRows('vehicle_positions'),
+      ]);
+      this.lastStored = { observations, trafficFlows, vehiclePositions };
+    } catch {
+      // Down (PostgreSQL unreachable) before the group commit noticed: the last counts read.
+    }
+  }
+
+  /** Which broker the hub uses, and how it is doing. */
+  mqttStatus(): FeedStats['mqtt'] {
+    return this.external
+      ? { mode: 'external', url: this.external.url, ...this.external.status() }
+      : this.broker
+        ? { mode: 'embedded', ...(this.broker.port !== undefined ? { port: this.broker.port } : {}) }
+        : { mode: 'off' };
   }
 
   /** Layers filter for replay: all when none given. */
@@ -332,12 +404,12 @@ export class FeedHub {
 
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    this.commits.flush();
+    await this.commits.drain();
     this.commits.stop();
     this.push.close();
     await this.broker?.close();
     await this.external?.close();
-    this.store.close();
+    await this.store.close();
   }
 
   private publishError(json: string): void {
@@ -361,7 +433,7 @@ export class FeedHub {
     const failing = this.commits.failing;
     return {
       ok: !failing,
-      file: this.store.file,
+      file: this.store.location,
       outages: this.outages.count,
       outageMsTotal: this.outages.totalMs,
       ...(failing
@@ -380,7 +452,7 @@ export class FeedHub {
    * Retried as a whole after a store failure, so it must not apply an item twice: an item's
    * effect on the latest state is applied once, and entity changes not yet written carry over.
    */
-  private commitBatch(items: IngestItem[]): number[] {
+  private commitBatch(items: IngestItem[]): MaybePromise<number[]> {
     const now = this.now();
     const observations: ObservationRecord[] = [];
     const flows = [];
@@ -403,19 +475,32 @@ export class FeedHub {
     }
     for (const e of this.state.takeChanged()) this.unwrittenLatest.set(e.key, e);
     const latest = [...this.unwrittenLatest.values()];
-    let ids: number[];
+    const written = (ids: number[]) => {
+      this.unwrittenLatest.clear();
+      this.push.publish(latest);
+      let k = 0;
+      return items.map((item) => (item.kind === 'observation' ? ids[k++]! : 0));
+    };
+    let ids: MaybePromise<number[]>;
     try {
       ids = this.store.writeBatch({ observations, flows, vehicles, latest });
     } catch (error) {
-      // Name the file: "database or disk is full" alone does not say which disk.
-      if (error instanceof Error && !error.message.startsWith(this.store.file))
-        error.message = `${this.store.file}: ${error.message}${'code' in error ? ` (${error.code})` : ''}`;
-      throw error;
+      throw this.named(error);
     }
-    this.unwrittenLatest.clear();
-    this.push.publish(latest);
-    let k = 0;
-    return items.map((item) => (item.kind === 'observation' ? ids[k++]! : 0));
+    // SQLite has written the batch already; PostgreSQL has when the promise resolves.
+    return isPromiseLike(ids)
+      ? ids.then(written, (error: unknown) => {
+          throw this.named(error);
+        })
+      : written(ids);
+  }
+
+  /** Names the store in an error: "database or disk is full" alone does not say which disk. */
+  private named(error: unknown): unknown {
+    const where = this.store.location;
+    if (error instanceof Error && !error.message.startsWith(where))
+      error.message = `${where}: ${error.message}${'code' in error && error.code ? ` (${error.code})` : ''}`;
+    return error;
   }
 
   /** Polls a GTFS-realtime feed once; failures are logged, never thrown (the next poll retries). */
@@ -435,33 +520,44 @@ export class FeedHub {
     }
   }
 
-  private sweep(): void {
+  private async sweep(): Promise<void> {
     try {
       this.state.sweep(this.now());
       const latest = this.state.takeChanged();
       if (latest.length === 0) return;
-      this.store.writeBatch({ observations: [], flows: [], vehicles: [], latest });
+      try {
+        await this.store.writeBatch({ observations: [], flows: [], vehicles: [], latest });
+      } catch (error) {
+        // The store is down: the next batch that commits writes (and pushes) what is still
+        // current of these; a state changed since must not be overwritten by this older one.
+        for (const e of latest)
+          if (this.state.entities.get(e.key)?.seq === e.seq && !this.unwrittenLatest.has(e.key))
+            this.unwrittenLatest.set(e.key, e);
+        throw error;
+      }
       this.push.publish(latest);
     } catch (error) {
       this.log(`bdtwin hub: staleness sweep failed: ${(error as Error).message}`);
     }
   }
 
-  private retention(): void {
+  private async retention(): Promise<void> {
     const options = this.options.retention ?? RETENTION_DEFAULTS;
     let total = 0;
-    const step = () => {
-      if (!this.store.db.open) return;
+    for (;;) {
+      if (!this.store.isOpen) return;
       try {
-        const n = this.store.applyRetention(this.now(), options);
+        const n = await this.store.applyRetention(this.now(), options);
         total += n;
-        if (n > 0) setImmediate(step);
-        else if (total > 0) this.log(`bdtwin hub: retention removed ${total} rows`);
+        if (n === 0) break;
+        // Ingest goes between chunks.
+        await new Promise((r) => setImmediate(r));
       } catch (error) {
         this.log(`bdtwin hub: retention failed: ${(error as Error).message}`);
+        return;
       }
-    };
-    step();
+    }
+    if (total > 0) this.log(`bdtwin hub: retention removed ${total} rows`);
   }
 
   private async loadSegments(file: string): Promise<void> {

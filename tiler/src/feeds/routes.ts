@@ -119,12 +119,12 @@ export async function registerFeedRoutes(app: FastifyInstance, hub: FeedHub): Pr
       ): Promise<HistoryResponse> => {
         const q = req.query;
         const ds = Number(q.datastream);
-        if (!Number.isInteger(ds) || !hub.catalog.datastreams.has(ds)) {
-          if (!Number.isInteger(ds))
-            throw new FeedInputError(400, 'datastream must be a Datastream @iot.id', 'datastream');
-          if (!hub.store.getEntity('datastreams', ds))
-            throw new FeedInputError(404, `Datastream(${ds}) does not exist`, 'datastream');
-        }
+        if (!Number.isInteger(ds))
+          throw new FeedInputError(400, 'datastream must be a Datastream @iot.id', 'datastream');
+        // One the catalog does not know yet (another hub on the same PostgreSQL database
+        // created it) is read once, so its visibility is known before anything is answered.
+        if (!hub.catalog.datastreams.has(ds) && !(await hub.catalog.refreshDatastream(ds)))
+          throw new FeedInputError(404, `Datastream(${ds}) does not exist`, 'datastream');
         // A Datastream the caller may not see answers exactly as a missing one.
         if (!hub.access.canSeeDatastream(requestRole(req), ds))
           throw new FeedInputError(404, `Datastream(${ds}) does not exist`, 'datastream');
@@ -142,7 +142,7 @@ export async function registerFeedRoutes(app: FastifyInstance, hub: FeedHub): Pr
         if (!Number.isInteger(limit) || limit < 1 || limit > 200_000) {
           throw new FeedInputError(400, 'limit must be 1–200000', 'limit');
         }
-        const rows = hub.store.history(ds, fromMs, toMs, resolution, limit + 1);
+        const rows = await hub.store.history(ds, fromMs, toMs, resolution, limit + 1);
         return {
           datastream: ds,
           resolution,
@@ -181,7 +181,9 @@ export async function registerFeedRoutes(app: FastifyInstance, hub: FeedHub): Pr
         }
         const role = requestRole(req);
         // Replay shows what live shows: nothing the caller's role may not see.
-        const entities = stateAt(hub, atMs, layers, bbox).filter((e) => hub.access.canSeeEntity(role, e));
+        const entities = (await stateAt(hub, atMs, layers, bbox)).filter((e) =>
+          hub.access.canSeeEntity(role, e),
+        );
         return { at: new Date(atMs).toISOString(), entities };
       },
     );
@@ -199,7 +201,7 @@ export async function registerFeedRoutes(app: FastifyInstance, hub: FeedHub): Pr
       { preHandler: requireRole('operator') },
       async (req, reply) => {
         const by = ackIdentity(req);
-        const alert = hub.acknowledgeAlert(req.params.key, by);
+        const alert = await hub.acknowledgeAlert(req.params.key, by);
         if (!alert) throw new FeedInputError(404, `alert ${req.params.key} does not exist`, 'key');
         return reply.code(200).send({ alert });
       },
@@ -207,7 +209,7 @@ export async function registerFeedRoutes(app: FastifyInstance, hub: FeedHub): Pr
 
     // Health counters (no observations, no places): public, as a load balancer's probe needs it.
     scope.get('/api/feeds/stats', async (req) => {
-      const stats = { ...hub.stats(), push: hub.push.clientStats() };
+      const stats = { ...(await hub.stats()), push: hub.push.clientStats() };
       if (canSee(requestRole(req), 'operator')) return stats;
       // Health counters are public; where the database lives and what failed are not.
       const { storage, mqtt } = stats as {

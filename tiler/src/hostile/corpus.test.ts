@@ -210,11 +210,11 @@ describe('malformed feed messages', () => {
         expect(run.ms).toBeLessThan(TIME_BOUND_MS);
         expect(run.mb).toBeLessThan(MEMORY_BOUND_MB);
         // A valid observation right after, on the same connection, is stored.
-        const n = stored();
+        const n = await stored();
         await device.publishAsync(`v1.1/Datastreams(${ds})/Observations`, JSON.stringify({ result: i }), {
           qos: 1,
         });
-        expect(stored()).toBe(n + 1);
+        expect(await stored()).toBe(n + 1);
       }
     } finally {
       await device.endAsync();

@@ -53,12 +53,12 @@ describe('external MQTT broker (--mqtt-url)', () => {
     }
     await device.publishAsync('v1.1/Datastreams(777)/Observations', '{"result": 1}', { qos: 1 });
     const deadline = Date.now() + 5000;
-    while (server.hub!.store.countObservations() < 200 && Date.now() < deadline)
+    while ((await server.hub!.store.countObservations()) < 200 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
-    expect(server.hub!.store.countObservations()).toBe(200);
+    expect(await server.hub!.store.countObservations()).toBe(200);
     while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(JSON.parse(errors[0]!)).toMatchObject({ field: 'Datastream' });
-    expect(server.hub!.stats().mqtt).toEqual({
+    expect((await server.hub!.stats()).mqtt).toEqual({
       mode: 'external',
       url: brokerUrl,
       connected: true,

@@ -2,7 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestRole } from '../../serve/auth/request.js';
 import { isVisibility } from '../../serve/auth/roles.js';
 import type { FeedHub } from '../hub.js';
-import type { EntityTable, StoredEntity, StoredObservation } from '../store/store.js';
+import type {
+  EntityPlan,
+  EntityRef,
+  EntityTable,
+  StoredEntity,
+  StoredObservation,
+} from '../store/backend.js';
 import { FeedInputError } from './errors.js';
 import { parseQueryOptions, type QueryOptions } from './odata.js';
 
@@ -85,8 +91,8 @@ function parsePath(rest: string): PathSegment[] {
 export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
   const store = hub.store;
   const base = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? 'localhost'}/v1.1`;
-  const viewOf = (req: FastifyRequest): View => {
-    const h = hub.access.hidden(requestRole(req));
+  const viewOf = async (req: FastifyRequest): Promise<View> => {
+    const h = await hub.access.hidden(requestRole(req));
     return {
       things: new Set(h.things),
       datastreams: new Set(h.datastreams),
@@ -122,33 +128,33 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
     };
   };
 
-  const getOne = (
+  const getOne = async (
     c: Collection,
     id: number,
     root: string,
     view: View,
-  ): Record<string, unknown> | undefined => {
+  ): Promise<Record<string, unknown> | undefined> => {
     if (c === 'Observations') {
-      const o = store.getObservation(id);
+      const o = await store.getObservation(id);
       return o && !view.datastreams.has(o.datastreamId) ? observationJson(o, root) : undefined;
     }
     if (hiddenIn(view, c, id)) return undefined;
-    const e = store.getEntity(TABLES[c], id);
+    const e = await store.getEntity(TABLES[c], id);
     return e ? entityJson(c, e, root) : undefined;
   };
 
   /** The id of the single entity a navigation property of (c, id) points to. */
-  const singleTarget = (c: Collection, id: number, nav: string): number | undefined => {
+  const singleTarget = async (c: Collection, id: number, nav: string): Promise<number | undefined> => {
     if (c === 'Datastreams') {
-      const ds = store.getEntity('datastreams', id);
+      const ds = await store.getEntity('datastreams', id);
       if (!ds) return undefined;
       return nav === 'Thing' ? ds.thingId : nav === 'Sensor' ? ds.sensorId : ds.observedPropertyId;
     }
-    if (c === 'Observations') return store.getObservation(id)?.datastreamId;
+    if (c === 'Observations') return (await store.getObservation(id))?.datastreamId;
     return undefined;
   };
 
-  const expand = (
+  const expand = async (
     c: Collection,
     item: Record<string, unknown>,
     q: QueryOptions,
@@ -160,30 +166,46 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
       if (!target) throw new FeedInputError(400, `cannot $expand ${nav} on ${c}`, '$expand');
       const id = item['@iot.id'] as number;
       if (target.single) {
-        const tid = singleTarget(c, id, nav);
-        item[nav] = (tid === undefined ? undefined : getOne(target.to, tid, root, view)) ?? null;
+        const tid = await singleTarget(c, id, nav);
+        item[nav] = (tid === undefined ? undefined : await getOne(target.to, tid, root, view)) ?? null;
       } else {
-        item[nav] = list(
-          target.to,
-          { ...q, expand: [], top: 100, skip: 0, filter: [], orderBy: [] },
-          root,
-          view,
-          { from: c, id },
+        item[nav] = (
+          await list(
+            target.to,
+            { ...q, expand: [], top: 100, skip: 0, filter: [], orderBy: [] },
+            root,
+            view,
+            { from: c, id },
+          )
         ).value;
       }
     }
     return item;
   };
 
-  const list = (
+  /** Expands each item in turn (in order; a page is at most a few hundred). */
+  const expandAll = async (
+    c: Collection,
+    items: Record<string, unknown>[],
+    q: QueryOptions,
+    root: string,
+    view: View,
+  ) => {
+    if (q.expand.length === 0) return items;
+    const out: Record<string, unknown>[] = [];
+    for (const item of items) out.push(await expand(c, item, q, root, view));
+    return out;
+  };
+
+  const list = async (
     c: Collection,
     q: QueryOptions,
     root: string,
     view: View,
     parent?: { from: Collection; id: number },
-  ): { value: Record<string, unknown>[]; count: number } => {
+  ): Promise<{ value: Record<string, unknown>[]; count: number }> => {
     if (c === 'Observations') {
-      const { rows, count } = store.listObservations({
+      const { rows, count } = await store.listObservations({
         ...(parent ? { datastreamId: parent.id } : {}),
         excludeDatastreams: [...view.datastreams],
         where: q.filter,
@@ -191,11 +213,20 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
         top: q.top,
         skip: q.skip,
       });
-      return { value: rows.map((o) => expand(c, observationJson(o, root), q, root, view)), count };
+      return {
+        value: await expandAll(
+          c,
+          rows.map((o) => observationJson(o, root)),
+          q,
+          root,
+          view,
+        ),
+        count,
+      };
     }
     if (q.filter.length)
       throw new FeedInputError(400, `$filter on ${c} is not supported (only on Observations)`, '$filter');
-    const { rows, count } = store.listEntities(TABLES[c], {
+    const { rows, count } = await store.listEntities(TABLES[c], {
       top: q.top,
       skip: q.skip,
       orderBy: q.orderBy,
@@ -212,7 +243,16 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
         ? { linkedTo: { table: TABLES[parent.from as Exclude<Collection, 'Observations'>], id: parent.id } }
         : {}),
     });
-    return { value: rows.map((e) => expand(c, entityJson(c, e, root), q, root, view)), count };
+    return {
+      value: await expandAll(
+        c,
+        rows.map((e) => entityJson(c, e, root)),
+        q,
+        root,
+        view,
+      ),
+      count,
+    };
   };
 
   app.get('/v1.1', async (req) => {
@@ -241,7 +281,7 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
     '/v1.1/*',
     async (req: FastifyRequest<{ Params: { '*': string }; Querystring: Record<string, string> }>, reply) => {
       const root = base(req);
-      const view = viewOf(req);
+      const view = await viewOf(req);
       const segs = parsePath(req.params['*']);
       const [first, second, third] = segs;
       if (!first || !(first.name in NAV) || third) throw notFound(req.params['*']);
@@ -252,17 +292,17 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
       }
       if (!second) {
         const q = parseQueryOptions(req.query, []);
-        const item = getOne(c, first.id, root, view);
+        const item = await getOne(c, first.id, root, view);
         if (!item) throw new FeedInputError(404, `${c}(${first.id}) does not exist`, 'path');
         return expand(c, item, q, root, view);
       }
       const target = NAV[c][second.name];
       if (!target || second.id !== undefined) throw notFound(req.params['*']);
-      if (!getOne(c, first.id, root, view))
+      if (!(await getOne(c, first.id, root, view)))
         throw new FeedInputError(404, `${c}(${first.id}) does not exist`, 'path');
       if (target.single) {
-        const tid = singleTarget(c, first.id, second.name);
-        const item = tid === undefined ? undefined : getOne(target.to, tid, root, view);
+        const tid = await singleTarget(c, first.id, second.name);
+        const item = tid === undefined ? undefined : await getOne(target.to, tid, root, view);
         if (!item) throw new FeedInputError(404, `${c}(${first.id})/${second.name} does not exist`, 'path');
         return item;
       }
@@ -270,7 +310,7 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
     },
   );
 
-  const sendList = (
+  const sendList = async (
     reply: FastifyReply,
     c: Collection,
     query: Record<string, string>,
@@ -280,7 +320,7 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
     parent?: { from: Collection; id: number },
   ) => {
     const q = parseQueryOptions(query, c === 'Observations' ? ORDERABLE_OBSERVATION : ORDERABLE_ENTITY);
-    const { value, count } = list(c, q, root, view, parent);
+    const { value, count } = await list(c, q, root, view, parent);
     const out: Record<string, unknown> = {};
     if (q.count) out['@iot.count'] = count;
     if (q.top > 0 && q.skip + value.length < count) {
@@ -309,7 +349,7 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
       second.id === undefined;
     if (isObservation || isDatastreamObservation) {
       // The hot path: answer from what was stored rather than reading it back.
-      const record = hub.parseObservation(body, isDatastreamObservation ? first.id : undefined);
+      const record = await hub.parseObservation(body, isDatastreamObservation ? first.id : undefined);
       const [id] = await hub.ingest([{ kind: 'observation', record }], 'http');
       const item = observationJson(
         {
@@ -328,51 +368,62 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
       return item;
     } else if (first.name in TABLES && first.id === undefined && !second) {
       const c = first.name as Exclude<Collection, 'Observations'>;
-      created = { c, id: store.transaction(() => createEntity(c, body, '')) };
-      refreshCatalog(created.c, created.id);
+      const plan: EntityPlan = { inserts: [], links: [] };
+      const root = await createEntity(plan, c, body, '');
+      created = { c, id: idOf(root, await store.insertEntities(plan)) };
+      await refreshCatalog(created.c, created.id);
     } else if (
       first.name === 'Things' &&
       first.id !== undefined &&
       (second?.name === 'Datastreams' || second?.name === 'Locations')
     ) {
       const c = second.name;
-      const id = store.transaction(() => {
-        if (!store.getEntity('things', first.id!))
-          throw new FeedInputError(404, `Things(${first.id}) does not exist`, 'path');
-        const b = { ...asObject(body, '') };
-        if (c === 'Datastreams') b.Thing = { '@iot.id': first.id };
-        const newId = createEntity(c, b, '');
-        if (c === 'Locations') store.linkThingLocation(first.id!, newId);
-        return newId;
-      });
-      created = { c, id };
-      refreshCatalog(c, id);
-      if (c === 'Locations') hub.catalog.refreshThing(first.id);
+      if (!(await store.getEntity('things', first.id)))
+        throw new FeedInputError(404, `Things(${first.id}) does not exist`, 'path');
+      const b = { ...asObject(body, '') };
+      if (c === 'Datastreams') b.Thing = { '@iot.id': first.id };
+      const plan: EntityPlan = { inserts: [], links: [] };
+      const root = await createEntity(plan, c, b, '');
+      if (c === 'Locations') plan.links.push({ thing: first.id, location: root });
+      created = { c, id: idOf(root, await store.insertEntities(plan)) };
+      await refreshCatalog(c, created.id);
+      if (c === 'Locations') await hub.catalog.refreshThing(first.id);
     } else {
       throw new FeedInputError(405, `cannot create entities at ${req.params['*']}`, 'path');
     }
-    const item = getOne(created.c, created.id, root, ALL)!;
+    const item = (await getOne(created.c, created.id, root, ALL))!;
     reply.code(201).header('Location', item['@iot.selfLink'] as string);
     return item;
   });
 
-  const refreshCatalog = (c: Collection, id: number) => {
-    if (c === 'Datastreams') hub.catalog.refreshDatastream(id);
+  const refreshCatalog = async (c: Collection, id: number) => {
+    if (c === 'Datastreams') await hub.catalog.refreshDatastream(id);
     if (c === 'Things') {
-      hub.catalog.refreshThing(id);
-      for (const ds of store.listEntities('datastreams', {
+      await hub.catalog.refreshThing(id);
+      const { rows } = await store.listEntities('datastreams', {
         top: 10_000,
         skip: 0,
         orderBy: [],
         linkedTo: { table: 'things', id },
-      }).rows) {
-        hub.catalog.refreshDatastream(ds.id, ds);
-      }
+      });
+      for (const ds of rows) await hub.catalog.refreshDatastream(ds.id, ds);
     }
   };
 
-  /** Inserts an entity and its deep-inserted related entities (inside a transaction). */
-  const createEntity = (c: Exclude<Collection, 'Observations'>, body: unknown, at: string): number => {
+  /**
+   * Validates an entity and its deep-inserted related entities and adds them to `plan` (written
+   * afterwards in one transaction, all or nothing); returns the reference of the entity itself.
+   * Entities it links to by `@iot.id` must exist: they are read now, outside the transaction,
+   * which is safe because entities are never deleted.
+   */
+  const createEntity = async (
+    plan: EntityPlan,
+    c: Exclude<Collection, 'Observations'>,
+    body: unknown,
+    at: string,
+    /** A Datastream deep-inserted with its Thing: that Thing. */
+    ofThing?: EntityRef,
+  ): Promise<EntityRef> => {
     const o = asObject(body, at);
     for (const key of REQUIRED[c]) {
       if (o[key] === undefined || o[key] === null || o[key] === '') {
@@ -399,23 +450,26 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
       if (k.startsWith('@iot.') || k.includes('@iot.') || /^[A-Z]/.test(k)) continue; // links, navigation
       own[k] = v;
     }
-    const ref = (
+    const ref = async (
       nav: 'Thing' | 'Sensor' | 'ObservedProperty',
       table: EntityTable,
       coll: Exclude<Collection, 'Observations'>,
-    ) => {
+    ): Promise<EntityRef> => {
       const v = o[nav] ?? (o[`${nav}@iot.id`] !== undefined ? { '@iot.id': o[`${nav}@iot.id`] } : undefined);
       if (v === undefined) throw new FeedInputError(400, `Datastream needs a ${nav}`, `${at}${nav}`);
       const r = asObject(v, `${at}${nav}.`);
       if (r['@iot.id'] !== undefined) {
         const id = r['@iot.id'];
-        if (!Number.isInteger(id) || !store.getEntity(table, id as number)) {
+        if (!Number.isInteger(id) || !(await store.getEntity(table, id as number))) {
           throw new FeedInputError(404, `${coll}(${JSON.stringify(id)}) does not exist`, `${at}${nav}`);
         }
         return id as number;
       }
-      return createEntity(coll, r, `${at}${nav}.`);
+      return createEntity(plan, coll, r, `${at}${nav}.`);
     };
+    const planned = (insert: EntityPlan['inserts'][number]): EntityRef => ({
+      planned: plan.inserts.push(insert) - 1,
+    });
     if (c === 'Datastreams') {
       const uom = o.unitOfMeasurement as Record<string, unknown>;
       if (typeof uom !== 'object' || Array.isArray(uom)) {
@@ -425,10 +479,10 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
           `${at}unitOfMeasurement`,
         );
       }
-      const thingId = ref('Thing', 'things', 'Things');
-      const sensorId = ref('Sensor', 'sensors', 'Sensors');
-      const observedPropertyId = ref('ObservedProperty', 'observed_properties', 'ObservedProperties');
-      return store.insertEntity('datastreams', own, { thingId, sensorId, observedPropertyId });
+      const thing = ofThing ?? (await ref('Thing', 'things', 'Things'));
+      const sensor = await ref('Sensor', 'sensors', 'Sensors');
+      const observedProperty = await ref('ObservedProperty', 'observed_properties', 'ObservedProperties');
+      return planned({ table: 'datastreams', json: own, thing, sensor, observedProperty });
     }
     if (c === 'Locations') {
       const loc = o.location as { type?: unknown } | undefined;
@@ -436,50 +490,56 @@ export function registerSensorThings(app: FastifyInstance, hub: FeedHub): void {
         throw new FeedInputError(400, 'location must be a GeoJSON geometry', `${at}location`);
       }
     }
-    const id = store.insertEntity(TABLES[c], own);
+    const id = planned({ table: TABLES[c], json: own });
     if (c === 'Things') {
       const locations = o.Locations;
       if (locations !== undefined) {
         if (!Array.isArray(locations))
           throw new FeedInputError(400, 'Locations must be an array', `${at}Locations`);
-        locations.forEach((l, i) => {
+        for (const [i, l] of locations.entries()) {
           const lo = asObject(l, `${at}Locations[${i}].`);
-          let lid: number;
+          let lid: EntityRef;
           if (lo['@iot.id'] !== undefined) {
-            lid = lo['@iot.id'] as number;
-            if (!Number.isInteger(lid) || !store.getEntity('locations', lid)) {
+            const existing = lo['@iot.id'];
+            if (!Number.isInteger(existing) || !(await store.getEntity('locations', existing as number))) {
               throw new FeedInputError(
                 404,
-                `Locations(${JSON.stringify(lid)}) does not exist`,
+                `Locations(${JSON.stringify(existing)}) does not exist`,
                 `${at}Locations[${i}]`,
               );
             }
-          } else lid = createEntity('Locations', lo, `${at}Locations[${i}].`);
-          store.linkThingLocation(id, lid);
-        });
+            lid = existing as number;
+          } else lid = await createEntity(plan, 'Locations', lo, `${at}Locations[${i}].`);
+          plan.links.push({ thing: id, location: lid });
+        }
       }
       const datastreams = o.Datastreams;
       if (datastreams !== undefined) {
         if (!Array.isArray(datastreams))
           throw new FeedInputError(400, 'Datastreams must be an array', `${at}Datastreams`);
-        datastreams.forEach((d, i) => {
-          createEntity(
-            'Datastreams',
-            { ...asObject(d, `${at}Datastreams[${i}].`), Thing: { '@iot.id': id } },
-            `${at}Datastreams[${i}].`,
-          );
-        });
+        for (const [i, d] of datastreams.entries()) {
+          // The Thing is the one being created: refer to it by its place in the plan.
+          const ds = { ...asObject(d, `${at}Datastreams[${i}].`) };
+          delete ds.Thing;
+          delete ds['Thing@iot.id'];
+          await createEntity(plan, 'Datastreams', ds, `${at}Datastreams[${i}].`, id);
+        }
       }
     }
     if (c === 'Locations' && Array.isArray(o.Things)) {
       for (const t of o.Things) {
         const tid = (t as { '@iot.id'?: unknown })['@iot.id'];
-        if (Number.isInteger(tid) && store.getEntity('things', tid as number))
-          store.linkThingLocation(tid as number, id);
+        if (Number.isInteger(tid) && (await store.getEntity('things', tid as number)))
+          plan.links.push({ thing: tid as number, location: id });
       }
     }
     return id;
   };
+}
+
+/** The id of a planned or existing entity once the plan is written. */
+function idOf(ref: EntityRef, ids: readonly number[]): number {
+  return typeof ref === 'number' ? ref : ids[ref.planned]!;
 }
 
 function asObject(v: unknown, at: string): Record<string, unknown> {

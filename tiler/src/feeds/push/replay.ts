@@ -12,17 +12,33 @@ const LOOKBACK_MS = HOUR_MS;
  * 1-minute roll-ups for the VN_AQI NowCast, the newest flow per segment and position per bus).
  * Roll-ups have minute resolution, so the minute that contains `atMs` counts whole.
  */
-export function stateAt(hub: FeedHub, atMs: number, layers?: FeedLayer[], bbox?: BBox): FeedEntity[] {
+export async function stateAt(
+  hub: FeedHub,
+  atMs: number,
+  layers?: FeedLayer[],
+  bbox?: BBox,
+): Promise<FeedEntity[]> {
   const state = new LatestState(hub.catalog);
   const store = hub.store;
-  for (const ds of hub.catalog.datastreams.values()) {
-    if (!ds.quantity) continue;
-    if (ds.quantity !== 'waterLevel' && ds.quantity !== 'rainfall') {
-      for (const r of store.rollupsBetween(ds.id, atMs - 12 * HOUR_MS, atMs)) {
-        state.seedRollup(ds.id, r.minuteMs, r.count, r.sum);
-      }
-    }
-    const last = store.latestObservationAt(ds.id, atMs);
+  // Asked all at once (a PostgreSQL pool answers them side by side), applied in catalog order.
+  const sources = await Promise.all(
+    [...hub.catalog.datastreams.values()]
+      .filter((ds) => ds.quantity)
+      .map(async (ds) => ({
+        ds,
+        rollups:
+          ds.quantity !== 'waterLevel' && ds.quantity !== 'rainfall'
+            ? await store.rollupsBetween(ds.id, atMs - 12 * HOUR_MS, atMs)
+            : [],
+        last: await store.latestObservationAt(ds.id, atMs),
+      })),
+  );
+  const [flows, vehicles] = await Promise.all([
+    store.trafficAt(atMs, atMs - LOOKBACK_MS),
+    store.vehiclesAt(atMs, atMs - 10 * 60_000),
+  ]);
+  for (const { ds, rollups, last } of sources) {
+    for (const r of rollups) state.seedRollup(ds.id, r.minuteMs, r.count, r.sum);
     if (last && last.timeMs > atMs - 24 * HOUR_MS) {
       state.applyObservation(
         { datastreamId: ds.id, phenomenonTimeMs: last.timeMs, result: last.value, resultNum: last.value },
@@ -31,11 +47,11 @@ export function stateAt(hub: FeedHub, atMs: number, layers?: FeedLayer[], bbox?:
       );
     }
   }
-  for (const f of store.trafficAt(atMs, atMs - LOOKBACK_MS)) {
+  for (const f of flows) {
     const pos = hub.segmentPosition(f.segmentId, f.lonDeg, f.latDeg);
     if (pos) state.applyTraffic(f, pos, atMs);
   }
-  for (const v of store.vehiclesAt(atMs, atMs - 10 * 60_000)) state.applyVehicle(v, atMs);
+  for (const v of vehicles) state.applyVehicle(v, atMs);
   return state.takeChanged().filter((e) => {
     if (layers && !layers.includes(e.layer)) return false;
     if (!bbox) return true;

@@ -1,10 +1,15 @@
 import type { AqiPollutant } from '../../api/feeds.js';
-import type { FeedStore, StoredEntity } from '../store/store.js';
+import type { Visibility } from '../../serve/auth/roles.js';
+import { thingVisibilityOf } from '../access.js';
+import type { FeedStoreBackend, StoredEntity } from '../store/backend.js';
 
 /**
  * What the rules need to know about SensorThings entities: which quantity a Datastream
  * measures (from its ObservedProperty, or `properties.quantity`), the factor to the hub's unit,
- * and where its Thing stands. Kept in memory, refreshed when entities are created.
+ * where its Thing stands and who may see it. Kept in memory (loaded at start, refreshed when
+ * entities are created): ingest, the rules and the MQTT broker's forwarding decisions read it
+ * synchronously, whatever the store. Entities are never updated or deleted (no PATCH, no
+ * DELETE), so what is loaded stays true.
  */
 
 export type Quantity = AqiPollutant | 'waterLevel' | 'rainfall';
@@ -66,6 +71,8 @@ export function quantityOf(
 export interface ThingInfo {
   id: number;
   name: string;
+  /** `properties.visibility` (feeds/access.ts): public when absent. */
+  visibility: Visibility;
   code?: string;
   layer?: 'air' | 'water';
   lonDeg?: number;
@@ -79,6 +86,8 @@ export interface DatastreamInfo {
   quantity?: Quantity;
   /** Multiply results by this to get the hub's unit. */
   factor: number;
+  /** An OM_Measurement: results must be numbers. */
+  measurement?: boolean;
 }
 
 export class Catalog {
@@ -87,36 +96,68 @@ export class Catalog {
   /** Datastreams per Thing: the VN_AQI of a station reads all of its pollutants. */
   readonly byThing = new Map<number, DatastreamInfo[]>();
 
-  constructor(private readonly store: FeedStore) {
-    for (const ds of store.allDatastreams()) this.refreshDatastream(ds.id, ds);
+  private constructor(private readonly store: FeedStoreBackend) {}
+
+  /** Every Thing and Datastream of the store. */
+  static async load(store: FeedStoreBackend): Promise<Catalog> {
+    const catalog = new Catalog(store);
+    for (const t of await store.allEntities('things')) await catalog.refreshThing(t.id, t);
+    for (const ds of await store.allEntities('datastreams')) await catalog.addDatastream(ds, false);
+    return catalog;
   }
 
-  refreshDatastream(id: number, stored?: StoredEntity): DatastreamInfo | undefined {
-    const ds = stored ?? this.store.getEntity('datastreams', id);
-    if (!ds) return undefined;
-    const op = this.store.getEntity('observed_properties', ds.observedPropertyId!);
+  /** Reads a Datastream (and its Thing again: a Location may have been linked since). */
+  async refreshDatastream(id: number, stored?: StoredEntity): Promise<DatastreamInfo | undefined> {
+    const ds = stored ?? (await this.store.getEntity('datastreams', id));
+    return ds ? this.addDatastream(ds, true) : undefined;
+  }
+
+  private async addDatastream(ds: StoredEntity, refreshThing: boolean): Promise<DatastreamInfo> {
+    const id = ds.id;
+    const op = await this.store.getEntity('observed_properties', ds.observedPropertyId!);
+    const known = refreshThing ? undefined : this.things.get(ds.thingId!);
+    const thing = known ?? (await this.refreshThing(ds.thingId!));
+    // Everything read: from here on no await, so no one sees a half-updated catalog.
     const props = (ds.json.properties ?? {}) as Record<string, unknown>;
     const quantity = quantityOf(op?.json.name as string | undefined, props.quantity);
     const unit = (ds.json.unitOfMeasurement ?? {}) as { symbol?: unknown };
     const factor = typeof unit.symbol === 'string' ? (UNIT_FACTORS[unit.symbol] ?? 1) : 1;
-    const info: DatastreamInfo = { id, thingId: ds.thingId!, factor, ...(quantity ? { quantity } : {}) };
+    const measurement = String(ds.json.observationType ?? '').endsWith('OM_Measurement');
+    const info: DatastreamInfo = {
+      id,
+      thingId: ds.thingId!,
+      factor,
+      measurement,
+      ...(quantity ? { quantity } : {}),
+    };
     const previous = this.datastreams.get(id);
     this.datastreams.set(id, info);
     const siblings = (this.byThing.get(info.thingId) ?? []).filter((d) => d !== previous && d.id !== id);
     siblings.push(info);
     this.byThing.set(info.thingId, siblings);
-    const thing = this.refreshThing(ds.thingId!);
     if (thing && !thing.layer && quantity) {
       thing.layer = quantity === 'waterLevel' || quantity === 'rainfall' ? 'water' : 'air';
     }
     return info;
   }
 
-  refreshThing(id: number): ThingInfo | undefined {
-    const t = this.store.getEntity('things', id);
+  async refreshThing(id: number, stored?: StoredEntity): Promise<ThingInfo | undefined> {
+    const t = stored ?? (await this.store.getEntity('things', id));
     if (!t) return undefined;
+    const loc = (
+      await this.store.listEntities('locations', {
+        top: 1,
+        skip: 0,
+        orderBy: [],
+        linkedTo: { table: 'things', id },
+      })
+    ).rows[0];
     const props = (t.json.properties ?? {}) as Record<string, unknown>;
-    const info: ThingInfo = { id, name: String(t.json.name ?? `Thing ${id}`) };
+    const info: ThingInfo = {
+      id,
+      name: String(t.json.name ?? `Thing ${id}`),
+      visibility: thingVisibilityOf(t.json),
+    };
     if (typeof props.code === 'string') info.code = props.code;
     if (props.layer === 'air' || props.layer === 'water') info.layer = props.layer;
     const thresholds = props.alarmThresholdsM;
@@ -127,19 +168,20 @@ export class Catalog {
     ) {
       info.alarmThresholdsM = thresholds as [number, number, number];
     }
-    const loc = this.store.listEntities('locations', {
-      top: 1,
-      skip: 0,
-      orderBy: [],
-      linkedTo: { table: 'things', id },
-    }).rows[0];
     const point = pointOf(loc?.json.location);
     if (point) {
       info.lonDeg = point[0];
       info.latDeg = point[1];
     }
     const previous = this.things.get(id);
-    if (previous?.layer && !info.layer) info.layer = previous.layer;
+    if (!info.layer) {
+      // A layer learnt from the Thing's Datastreams (refreshDatastream) stays.
+      if (previous?.layer) info.layer = previous.layer;
+      else {
+        const quantity = this.byThing.get(id)?.find((d) => d.quantity)?.quantity;
+        if (quantity) info.layer = quantity === 'waterLevel' || quantity === 'rainfall' ? 'water' : 'air';
+      }
+    }
     this.things.set(id, info);
     return info;
   }

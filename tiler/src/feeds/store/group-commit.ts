@@ -4,14 +4,19 @@
  * chunk, a burst of HTTP requests) share one transaction, so one fsync covers hundreds of
  * messages and 10,000 observations/s cost a few dozen commits/s.
  *
- * `commit` is synchronous (better-sqlite3): it either writes the whole batch or throws, and then
- * every promise of the batch rejects, so nothing is acknowledged that was not written.
+ * `commit` either writes the whole batch or fails, and then every promise of the batch rejects,
+ * so nothing is acknowledged that was not written. It may answer synchronously (SQLite:
+ * better-sqlite3 writes the batch and returns, and the batch is settled in the same turn, no
+ * promise in between) or with a promise (PostgreSQL: the batch is settled when COMMIT has
+ * returned). Either way one commit at a time: items that arrive while a commit is under way
+ * wait for it and form the next batch, so batches are written and acknowledged strictly in order.
  *
  * Outages (docs/reliability.md): when `commit` throws an error `retry.isTransient` accepts
  * (database locked or busy, disk full, I/O error), the batch is kept and retried with
  * exponential backoff; items that arrive meanwhile wait with it. An item still unwritten after
- * `giveUpAfterMs`, or arriving when `maxHeld` items already wait, is rejected with
- * StorageUnavailableError — its sender is not acknowledged and sends it again later.
+ * `giveUpAfterMs`, or arriving when `maxHeld` items already wait (during an outage or behind a
+ * slow commit), is rejected with StorageUnavailableError — its sender is not acknowledged and
+ * sends it again later.
  */
 export interface RetryOptions {
   isTransient(error: unknown): boolean;
@@ -22,18 +27,19 @@ export interface RetryOptions {
   giveUpAfterMs: number;
   /** Most items held while the store is down (memory bound). */
   maxHeld: number;
+  /** A short code for senders (`SQLITE_BUSY`, `ECONNREFUSED`…): never a path or a host. */
+  codeOf?(error: unknown): string | undefined;
   onFailure?(error: unknown, attempt: number, nextDelayMs: number, held: number): void;
   onRecovered?(downMs: number, committed: number): void;
 }
 
 /** The store could not take the item in time: the sender should retry (HTTP 503, no PUBACK). */
 export class StorageUnavailableError extends Error {
-  /** For the sender: the SQLite code only, no file path (that is for the log and the stats). */
+  /** For the sender: the error's code only, no file path or host (those are for the log and the stats). */
   readonly publicMessage: string;
-  constructor(reason: string) {
+  constructor(reason: string, code = /\b(SQLITE_[A-Z_]+)\b/.exec(reason)?.[1]) {
     super(`the feed store is unavailable (${reason}); nothing was stored, send again later`);
     this.name = 'StorageUnavailableError';
-    const code = /\b(SQLITE_[A-Z_]+)\b/.exec(reason)?.[1];
     this.publicMessage = `the feed store is unavailable${code ? ` (${code})` : ''}; nothing was stored, send again later`;
   }
 }
@@ -52,21 +58,25 @@ export class GroupCommit<T, R> {
   private committedItems = 0;
   /** Set while the store is failing: when it started, attempts so far, the retry timer. */
   private outage:
-    | { sinceMs: number; attempts: number; lastError: string; timer?: NodeJS.Timeout }
+    | { sinceMs: number; attempts: number; lastError: string; lastCode?: string; timer?: NodeJS.Timeout }
     | undefined;
+  /** The commit under way, when `commit` answered with a promise; settles when it has. */
+  private inFlight: Promise<void> | undefined;
+  /** Items in that commit (held too: not yet acknowledged). */
+  private inFlightItems = 0;
 
   constructor(
-    private readonly commit: (items: T[]) => R[],
+    private readonly commit: (items: T[]) => R[] | PromiseLike<R[]>,
     private readonly maxBatch = 5_000,
     private readonly retry?: RetryOptions,
   ) {}
 
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      if (this.outage && this.retry && this.pending.length >= this.retry.maxHeld) {
-        reject(
-          new StorageUnavailableError(`${this.outage.lastError}; ${this.pending.length} items already wait`),
-        );
+      const held = this.pending.length + this.inFlightItems;
+      if ((this.outage || this.inFlight) && this.retry && held >= this.retry.maxHeld) {
+        const why = this.outage?.lastError ?? 'the store is slower than ingest';
+        reject(new StorageUnavailableError(`${why}; ${held} items already wait`, this.outage?.lastCode));
         return;
       }
       this.pending.push({ item, addedMs: Date.now(), resolve, reject });
@@ -86,25 +96,54 @@ export class GroupCommit<T, R> {
     });
   }
 
-  /** Commits what is pending now. */
+  /**
+   * Commits what is pending now (at most `maxBatch` items; the rest follow at once). With a
+   * commit under way it does nothing: the pending items go when that one has settled.
+   */
   flush(): void {
     this.scheduled = false;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    let results: R[];
+    if (this.inFlight || this.pending.length === 0) return;
+    const batch = this.pending.length > this.maxBatch ? this.pending.splice(0, this.maxBatch) : this.pending;
+    if (batch === this.pending) this.pending = [];
+    let results: R[] | PromiseLike<R[]>;
     try {
       results = this.commit(batch.map((p) => p.item));
     } catch (error) {
-      if (!this.retry?.isTransient(error)) {
-        for (const p of batch) p.reject(error);
-        return;
-      }
-      this.failed(batch, error);
+      this.settleFailure(batch, error);
       return;
     }
+    if (isThenable(results)) {
+      this.inFlightItems = batch.length;
+      this.inFlight = Promise.resolve(results).then(
+        (r) => {
+          this.inFlight = undefined;
+          this.inFlightItems = 0;
+          this.settle(batch, r);
+        },
+        (error: unknown) => {
+          this.inFlight = undefined;
+          this.inFlightItems = 0;
+          this.settleFailure(batch, error);
+        },
+      );
+      return;
+    }
+    this.settle(batch, results);
+  }
+
+  /** Waits until nothing is pending or being committed (or the store is failing). */
+  async drain(): Promise<void> {
+    this.flush();
+    while (this.inFlight) {
+      await this.inFlight;
+      if (!this.outage) this.flush();
+    }
+  }
+
+  private settle(batch: Pending<T, R>[], results: R[]): void {
     if (this.outage) {
       const downMs = Date.now() - this.outage.sinceMs;
+      if (this.outage.timer) clearTimeout(this.outage.timer);
       this.outage = undefined;
       this.retry?.onRecovered?.(downMs, batch.length);
     }
@@ -113,6 +152,23 @@ export class GroupCommit<T, R> {
     batch.forEach((p, i) => {
       p.resolve(results[i]!);
     });
+    // What arrived meanwhile (or did not fit in this batch) goes next.
+    if (this.pending.length > 0) this.schedule();
+  }
+
+  private settleFailure(batch: Pending<T, R>[], error: unknown): void {
+    if (!this.retry?.isTransient(error)) {
+      for (const p of batch) p.reject(error);
+      if (this.pending.length > 0) this.schedule();
+      return;
+    }
+    this.failed(batch, error);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.outage) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private failed(batch: Pending<T, R>[], error: unknown): void {
@@ -122,21 +178,27 @@ export class GroupCommit<T, R> {
     this.outage ??= { sinceMs: now, attempts: 0, lastError: message };
     this.outage.attempts++;
     this.outage.lastError = message;
+    const code = retry.codeOf ? retry.codeOf(error) : undefined;
+    if (code) this.outage.lastCode = code;
+    else delete this.outage.lastCode;
     // Items that waited too long get an error; the rest wait for the next attempt.
     const keep: Pending<T, R>[] = [];
     for (const p of [...batch, ...this.pending]) {
-      if (now - p.addedMs >= retry.giveUpAfterMs) p.reject(new StorageUnavailableError(message));
+      if (now - p.addedMs >= retry.giveUpAfterMs)
+        p.reject(new StorageUnavailableError(message, retry.codeOf ? code : undefined));
       else keep.push(p);
     }
     this.pending = keep;
     const delay = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (this.outage.attempts - 1));
     retry.onFailure?.(error, this.outage.attempts, delay, keep.length);
+    if (this.outage.timer) clearTimeout(this.outage.timer);
     this.outage.timer = setTimeout(() => this.retryNow(), delay);
   }
 
   private retryNow(): void {
     if (this.outage) this.outage.timer = undefined;
     // With nothing to write there is nothing to try: the next item starts the timer again.
+    // With a commit under way, its outcome decides (it settles or schedules the next try).
     if (this.pending.length > 0) this.flush();
   }
 
@@ -144,7 +206,7 @@ export class GroupCommit<T, R> {
   get failing(): { sinceMs: number; attempts: number; lastError: string; held: number } | undefined {
     if (!this.outage) return undefined;
     const { sinceMs, attempts, lastError } = this.outage;
-    return { sinceMs, attempts, lastError, held: this.pending.length };
+    return { sinceMs, attempts, lastError, held: this.pending.length + this.inFlightItems };
   }
 
   /** Stops retrying (shutdown): whatever still waits is rejected. */
@@ -155,6 +217,14 @@ export class GroupCommit<T, R> {
   }
 
   get stats() {
-    return { commits: this.commits, items: this.committedItems, pending: this.pending.length };
+    return {
+      commits: this.commits,
+      items: this.committedItems,
+      pending: this.pending.length + this.inFlightItems,
+    };
   }
+}
+
+function isThenable<R>(v: R | PromiseLike<R>): v is PromiseLike<R> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
 }

@@ -3,8 +3,46 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { AlertAck, AlertState, FeedEntity } from '../../api/feeds.js';
-import type { ObservationRecord, TrafficFlowRecord, VehiclePositionRecord } from '../model.js';
+import type { TrafficFlowRecord, VehiclePositionRecord } from '../model.js';
+import {
+  type AckRecord,
+  type Batch,
+  type EntityListOptions,
+  type EntityPlan,
+  type EntityTable,
+  extraJsonOf,
+  type FeedStoreBackend,
+  lastVehiclePositions,
+  MINUTE_MS,
+  type ObservationQuery,
+  type ObsRow,
+  RETENTION_DEFAULTS,
+  type RetentionOptions,
+  resolveRef,
+  rollupsOf,
+  SQL_OP,
+  type StoredEntity,
+  type StoredObservation,
+  TIME_COLUMN,
+  type TimeField,
+  toEntity,
+  toObservation,
+  toTrafficFlow,
+} from './backend.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+
+export type {
+  Batch,
+  CompareOp,
+  EntityTable,
+  ObservationQuery,
+  RetentionOptions,
+  StoredEntity,
+  StoredObservation,
+  TimeCondition,
+  TimeField,
+} from './backend.js';
+export { RETENTION_DEFAULTS } from './backend.js';
 
 /**
  * The feed store: SQLite in WAL mode through better-sqlite3 (synchronous, so a whole batch is
@@ -20,72 +58,14 @@ import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 export type SyncMode = 'full' | 'normal';
 
-export type EntityTable = 'things' | 'locations' | 'sensors' | 'observed_properties' | 'datastreams';
-
-export interface StoredEntity {
-  id: number;
-  json: Record<string, unknown>;
-  /** datastreams only. */
-  thingId?: number;
-  sensorId?: number;
-  observedPropertyId?: number;
+/** SQLite errors that can clear by themselves or by an operator: locked, busy, disk full, I/O. */
+export function isTransientSqliteError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL)/.test(code);
 }
 
-export interface StoredObservation {
-  id: number;
-  datastreamId: number;
-  phenomenonTimeMs: number;
-  phenomenonEndMs: number | null;
-  resultTimeMs: number | null;
-  result: unknown;
-  resultQuality?: unknown;
-  parameters?: Record<string, unknown>;
-}
-
-export type TimeField = 'phenomenonTime' | 'resultTime';
-export type CompareOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq';
-export interface TimeCondition {
-  field: TimeField;
-  op: CompareOp;
-  ms: number;
-}
-
-export interface ObservationQuery {
-  datastreamId?: number;
-  /** Leave out these datastreams' observations (what the caller may not see). */
-  excludeDatastreams?: readonly number[];
-  where: TimeCondition[];
-  orderBy: { field: 'id' | TimeField | 'result'; desc: boolean }[];
-  top: number;
-  skip: number;
-}
-
-export interface Batch {
-  observations: ObservationRecord[];
-  flows: TrafficFlowRecord[];
-  vehicles: VehiclePositionRecord[];
-  /** Entity states changed by this batch, persisted with it (latest-state table). */
-  latest: FeedEntity[];
-}
-
-export interface RetentionOptions {
-  /** Raw observations, flows and vehicle positions older than this are deleted. */
-  rawDays: number;
-  /** 1-minute roll-ups older than this are deleted. */
-  rollupDays: number;
-}
-
-export const RETENTION_DEFAULTS: RetentionOptions = { rawDays: 30, rollupDays: 400 };
-
-const SQL_OP: Record<CompareOp, string> = { gt: '>', ge: '>=', lt: '<', le: '<=', eq: '=' };
-const TIME_COLUMN: Record<TimeField, string> = {
-  phenomenonTime: 'phenomenon_time_ms',
-  resultTime: 'result_time_ms',
-};
-
-const MINUTE_MS = 60_000;
-
-export class FeedStore {
+export class FeedStore implements FeedStoreBackend {
+  readonly kind = 'sqlite';
   readonly db: Database.Database;
   readonly file: string;
   readonly hubId: string;
@@ -154,6 +134,23 @@ export class FeedStore {
     this.hubId = hubId;
   }
 
+  get location(): string {
+    return this.file;
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  isTransientError(error: unknown): boolean {
+    return isTransientSqliteError(error);
+  }
+
+  errorCode(error: unknown): string | undefined {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+  }
+
   getMeta(key: string): string | undefined {
     return (this.stmts.getMeta.get(key) as { value: string } | undefined)?.value;
   }
@@ -164,34 +161,33 @@ export class FeedStore {
 
   // ---- SensorThings entities ---------------------------------------------------------------
 
-  insertEntity(
-    table: EntityTable,
-    json: Record<string, unknown>,
-    links: { thingId?: number; sensorId?: number; observedPropertyId?: number } = {},
-  ): number {
-    if (table === 'datastreams') {
-      return Number(
-        this.db
-          .prepare(
-            'INSERT INTO datastreams (thing_id, sensor_id, observed_property_id, json) VALUES (?, ?, ?, ?)',
-          )
-          .run(links.thingId, links.sensorId, links.observedPropertyId, JSON.stringify(json)).lastInsertRowid,
+  /** Writes a deep insert in one transaction; returns the ids of `plan.inserts`, in order. */
+  insertEntities(plan: EntityPlan): number[] {
+    return this.db.transaction(() => {
+      const ids: number[] = [];
+      for (const e of plan.inserts) {
+        const json = JSON.stringify(e.json);
+        const info =
+          e.table === 'datastreams'
+            ? this.db
+                .prepare(
+                  'INSERT INTO datastreams (thing_id, sensor_id, observed_property_id, json) VALUES (?, ?, ?, ?)',
+                )
+                .run(
+                  resolveRef(e.thing, ids),
+                  resolveRef(e.sensor, ids),
+                  resolveRef(e.observedProperty, ids),
+                  json,
+                )
+            : this.db.prepare(`INSERT INTO ${e.table} (json) VALUES (?)`).run(json);
+        ids.push(Number(info.lastInsertRowid));
+      }
+      const link = this.db.prepare(
+        'INSERT OR IGNORE INTO thing_locations (thing_id, location_id) VALUES (?, ?)',
       );
-    }
-    return Number(
-      this.db.prepare(`INSERT INTO ${table} (json) VALUES (?)`).run(JSON.stringify(json)).lastInsertRowid,
-    );
-  }
-
-  linkThingLocation(thingId: number, locationId: number): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO thing_locations (thing_id, location_id) VALUES (?, ?)')
-      .run(thingId, locationId);
-  }
-
-  /** Runs `fn` in one transaction (deep inserts are all or nothing). */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+      for (const l of plan.links) link.run(resolveRef(l.thing, ids), resolveRef(l.location, ids));
+      return ids;
+    })();
   }
 
   getEntity(table: EntityTable, id: number): StoredEntity | undefined {
@@ -202,17 +198,7 @@ export class FeedStore {
   }
 
   /** Entities of a table, optionally only those linked to another entity. */
-  listEntities(
-    table: EntityTable,
-    options: {
-      top: number;
-      skip: number;
-      orderBy: { field: string; desc: boolean }[];
-      linkedTo?: { table: EntityTable; id: number };
-      /** Leave out these ids (what the caller may not see). */
-      excludeIds?: readonly number[];
-    },
-  ): { rows: StoredEntity[]; count: number } {
+  listEntities(table: EntityTable, options: EntityListOptions): { rows: StoredEntity[]; count: number } {
     let where = '';
     const params: unknown[] = [];
     const link = options.linkedTo;
@@ -279,8 +265,10 @@ export class FeedStore {
     return { datastreams, locations };
   }
 
-  allDatastreams(): StoredEntity[] {
-    return (this.db.prepare('SELECT * FROM datastreams').all() as Record<string, unknown>[]).map(toEntity);
+  allEntities(table: EntityTable): StoredEntity[] {
+    return (this.db.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as Record<string, unknown>[]).map(
+      toEntity,
+    );
   }
 
   // ---- The write path ------------------------------------------------------------------------
@@ -293,15 +281,7 @@ export class FeedStore {
   writeBatch(batch: Batch): number[] {
     return this.db.transaction(() => {
       const ids: number[] = [];
-      const rollups = new Map<
-        string,
-        { ds: number; m: number; n: number; s: number; lo: number; hi: number }
-      >();
       for (const o of batch.observations) {
-        const extra =
-          o.resultQuality !== undefined || o.parameters !== undefined
-            ? JSON.stringify({ resultQuality: o.resultQuality, parameters: o.parameters })
-            : null;
         const info = this.stmts.insertObs.run(
           o.datastreamId,
           o.phenomenonTimeMs,
@@ -309,31 +289,12 @@ export class FeedStore {
           o.resultTimeMs ?? null,
           o.resultNum ?? null,
           o.resultNum === undefined ? JSON.stringify(o.result) : null,
-          extra,
+          extraJsonOf(o),
         );
         ids.push(Number(info.lastInsertRowid));
-        if (o.resultNum !== undefined) {
-          const m = Math.floor(o.phenomenonTimeMs / MINUTE_MS) * MINUTE_MS;
-          const key = `${o.datastreamId}:${m}`;
-          const r = rollups.get(key);
-          if (r) {
-            r.n++;
-            r.s += o.resultNum;
-            r.lo = Math.min(r.lo, o.resultNum);
-            r.hi = Math.max(r.hi, o.resultNum);
-          } else {
-            rollups.set(key, {
-              ds: o.datastreamId,
-              m,
-              n: 1,
-              s: o.resultNum,
-              lo: o.resultNum,
-              hi: o.resultNum,
-            });
-          }
-        }
       }
-      for (const r of rollups.values()) this.stmts.upsertRollup.run(r.ds, r.m, r.n, r.s, r.lo, r.hi);
+      for (const r of rollupsOf(batch.observations))
+        this.stmts.upsertRollup.run(r.ds, r.m, r.n, r.s, r.lo, r.hi);
       for (const f of batch.flows) {
         this.stmts.insertFlow.run(
           f.segmentId,
@@ -470,16 +431,7 @@ export class FeedStore {
          ) last ON f.segment_id = last.segment_id AND f.time_ms = last.t`,
       )
       .all(sinceMs, atMs) as Record<string, number | string | null>[];
-    return rows.map((r) => ({
-      segmentId: String(r.segment_id),
-      timeMs: Number(r.time_ms),
-      intensityVehH: numOrUndefined(r.intensity_veh_h),
-      averageSpeedKmh: numOrUndefined(r.average_speed_kmh),
-      occupancy: numOrUndefined(r.occupancy),
-      congested: r.congested === null ? undefined : r.congested === 1,
-      lonDeg: numOrUndefined(r.lon_deg),
-      latDeg: numOrUndefined(r.lat_deg),
-    }));
+    return rows.map(toTrafficFlow);
   }
 
   /** The newest position per vehicle in (sinceMs, atMs]. */
@@ -487,30 +439,16 @@ export class FeedStore {
     const rows = this.db
       .prepare(`SELECT * FROM vehicle_positions WHERE time_ms > ? AND time_ms <= ? ORDER BY time_ms`)
       .all(sinceMs, atMs) as Record<string, number | string | null>[];
-    const last = new Map<string, VehiclePositionRecord>();
-    for (const r of rows) {
-      last.set(String(r.vehicle_id), {
-        vehicleId: String(r.vehicle_id),
-        timeMs: Number(r.time_ms),
-        lonDeg: Number(r.lon_deg),
-        latDeg: Number(r.lat_deg),
-        bearingDeg: numOrUndefined(r.bearing_deg),
-        speedMS: numOrUndefined(r.speed_m_s),
-        routeId: strOrUndefined(r.route_id),
-        tripId: strOrUndefined(r.trip_id),
-        label: strOrUndefined(r.label),
-      });
-    }
-    return [...last.values()];
+    return lastVehiclePositions(rows);
   }
 
-  /** Every entity state last pushed, for the snapshot after a restart. */
   /**
-   * Records an acknowledgement: the alert's new state (carrying `ack`) and a row in
-   * `alert_acks`, in one transaction — both or neither survive a crash.
+   * Records an acknowledgement: the alert's new state (carrying `ack`), a row in `alert_acks`
+   * and the other states changed with it, in one transaction — all or none survive a crash.
    */
-  writeAck(alert: AlertState & { ack: AlertAck }): void {
+  writeAck(alert: AlertState & { ack: AlertAck }, otherLatest: FeedEntity[] = []): void {
     this.db.transaction(() => {
+      for (const e of otherLatest) this.stmts.upsertLatest.run(e.key, e.layer, e.seq, JSON.stringify(e));
       this.stmts.upsertLatest.run(alert.key, alert.layer, alert.seq, JSON.stringify(alert));
       this.db
         .prepare(
@@ -521,15 +459,16 @@ export class FeedStore {
   }
 
   /** Acknowledgements of one alert, oldest first (the record; the UI shows the latest). */
-  acksOf(alertKey: string): { raisedTime: string; level: number; by: string; atMs: number }[] {
+  acksOf(alertKey: string): AckRecord[] {
     return this.db
       .prepare(
         `SELECT raised_time AS raisedTime, level, by_name AS "by", at_ms AS atMs FROM alert_acks
          WHERE alert_key = ? ORDER BY at_ms, id`,
       )
-      .all(alertKey) as { raisedTime: string; level: number; by: string; atMs: number }[];
+      .all(alertKey) as AckRecord[];
   }
 
+  /** Every entity state last pushed, for the snapshot after a restart. */
   latestEntities(): FeedEntity[] {
     return (this.db.prepare('SELECT json FROM latest ORDER BY seq').all() as { json: string }[]).map(
       (r) => JSON.parse(r.json) as FeedEntity,
@@ -569,50 +508,4 @@ export class FeedStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
-}
-
-interface ObsRow {
-  id: number;
-  datastream_id: number;
-  phenomenon_time_ms: number;
-  phenomenon_end_ms: number | null;
-  result_time_ms: number | null;
-  result_num: number | null;
-  result_json: string | null;
-  extra_json: string | null;
-}
-
-function toObservation(r: ObsRow): StoredObservation {
-  const extra = r.extra_json
-    ? (JSON.parse(r.extra_json) as { resultQuality?: unknown; parameters?: Record<string, unknown> })
-    : {};
-  return {
-    id: r.id,
-    datastreamId: r.datastream_id,
-    phenomenonTimeMs: r.phenomenon_time_ms,
-    phenomenonEndMs: r.phenomenon_end_ms,
-    resultTimeMs: r.result_time_ms,
-    result: r.result_num ?? (r.result_json === null ? null : JSON.parse(r.result_json)),
-    ...(extra.resultQuality !== undefined ? { resultQuality: extra.resultQuality } : {}),
-    ...(extra.parameters !== undefined ? { parameters: extra.parameters } : {}),
-  };
-}
-
-function toEntity(row: Record<string, unknown>): StoredEntity {
-  const e: StoredEntity = {
-    id: Number(row.id),
-    json: JSON.parse(String(row.json)) as Record<string, unknown>,
-  };
-  if (row.thing_id !== undefined) e.thingId = Number(row.thing_id);
-  if (row.sensor_id !== undefined) e.sensorId = Number(row.sensor_id);
-  if (row.observed_property_id !== undefined) e.observedPropertyId = Number(row.observed_property_id);
-  return e;
-}
-
-function numOrUndefined(v: unknown): number | undefined {
-  return typeof v === 'number' ? v : undefined;
-}
-
-function strOrUndefined(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
 }
