@@ -16,6 +16,9 @@ import { UserStore } from './users.js';
  *   login state)
  * - `BDTWIN_OIDC_*` → the identity provider (oidc.ts)
  * - `BDTWIN_CORS_ORIGINS` → comma-separated origins allowed to call the service
+ * - `BDTWIN_INGEST_PER_MINUTE` → HTTP ingest requests per minute per token (per client address
+ *   without one), default 60,000: a device is far below it; a gateway forwarding a whole
+ *   city's sensors under one token, or a load test, may need more
  */
 
 export interface AuthPaths {
@@ -46,6 +49,7 @@ export async function loadAuth(
   const sessionSecret = await loadSessionSecret(paths.secretFile, env);
   const oidc = oidcFromEnv(env);
   const sessionIdleMs = sessionIdleFromEnv(env);
+  const ingestPerMinute = ingestPerMinuteFromEnv(env);
   const corsOrigins = (env.BDTWIN_CORS_ORIGINS ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -61,6 +65,7 @@ export async function loadAuth(
       sessionSecret,
       sessionsFile: paths.sessionsFile,
       ...(sessionIdleMs !== undefined ? { sessionIdleMs } : {}),
+      ...(ingestPerMinute !== undefined ? { ingestPerMinute } : {}),
       ...(oidc ? { oidc } : {}),
       log,
     },
@@ -77,6 +82,18 @@ export function sessionIdleFromEnv(env: NodeJS.ProcessEnv = process.env): number
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440)
     throw new Error(`BDTWIN_SESSION_IDLE_MINUTES: "${text}" must be a whole number of minutes, 1 to 1440`);
   return minutes * 60_000;
+}
+
+/** `BDTWIN_INGEST_PER_MINUTE` (1 to 10⁹); undefined when unset (AUTH_DEFAULTS.ingestPerMinute). */
+export function ingestPerMinuteFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.BDTWIN_INGEST_PER_MINUTE;
+  if (!text) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1e9)
+    throw new Error(
+      `BDTWIN_INGEST_PER_MINUTE: "${text}" must be a whole number of requests, 1 to 1000000000`,
+    );
+  return n;
 }
 
 /** The lines `bdtwin serve` prints about access control at start (warnings included). */
