@@ -1,7 +1,7 @@
 import type { Rejection } from './buildings/footprint.js';
 import { type NormaliseOptions, normaliseFeature } from './buildings/normalise.js';
 import { FootprintStore } from './buildings/store.js';
-import { checkPlausible, resolveCrs, toWgs84, type XY } from './crs/index.js';
+import { checkPlausible, resolveCrs, toWgs84 } from './crs/index.js';
 import { type OpenOptions, openSource, type SourceFeature } from './sources/index.js';
 import { reprojectFeature, sampleVertices } from './sources/reproject.js';
 import type { TerrainSampler } from './terrain/sample.js';
