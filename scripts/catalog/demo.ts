@@ -3,8 +3,9 @@
  * `<demoDir>/catalog.json` and `<demoDir>/catalog/` (docs/catalog.md). It catalogues the demo's
  * own layers (terrain, 2025 wards, roads, bus stops, buildings) and adds, through `bdtwin add`'s
  * library function:
- * - synthetic cadastral parcels (đất đai), tiled as 3D Tiles on the terrain, covering each ward
- *   as far as its (invented) digitisation has got, map sheet by map sheet;
+ * - synthetic cadastral parcels (đất đai), tiled as vector tiles (drawn as imagery on the
+ *   terrain), covering each ward as far as its (invented) digitisation has got, map sheet by
+ *   map sheet;
  * - environmental monitoring points (môi trường): the 26 air points (invented positions) and the
  *   7 Sài Gòn river water points (real positions);
  * - administrative units before and after 1 July 2025 as one time-valid layer.
@@ -36,7 +37,7 @@ import { hash01, PARCEL_H_M, PARCEL_W_M, parcelGrid } from './parcels.js';
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GENERATED_DIR = path.join(REPO_ROOT, 'data/generated');
 /** Bump when the demo catalogue changes for the same inputs. */
-export const DEMO_CATALOG_VERSION = 1;
+export const DEMO_CATALOG_VERSION = 2;
 const SEED = 20250701;
 /** updatedAt of the demo layers: fixed, so rebuilds are byte-identical. */
 const DEMO_UPDATED = new Date('2025-11-25T00:00:00Z');
@@ -380,10 +381,9 @@ export async function ensureDemoCatalog(dataDir: string, options: { log?: Log } 
   }
   await writeCatalog(dataDir, base);
 
-  const dem = path.join(GENERATED_DIR, 'thu-dau-mot-dem.tif');
   const parcelsFile = path.join(inputs, 'thua-dat.geojsonl');
   const parcels = await writeDemoParcels(dataDir, parcelsFile);
-  log(`  ${parcels.toLocaleString('en')} synthetic parcels; tiling them on the terrain …`);
+  log(`  ${parcels.toLocaleString('en')} synthetic parcels; tiling them (vector tiles) …`);
   const parcelReport = await addLayer(parcelsFile, {
     dataDir,
     id: 'thua-dat',
@@ -397,7 +397,8 @@ export async function ensureDemoCatalog(dataDir: string, options: { log?: Log } 
     source: 'Lưới thửa mô phỏng của bdtwin (scripts/catalog/parcels.ts); loại đất theo công trình mô phỏng',
     licence: 'Apache-2.0 (bdtwin)',
     validFrom: '2025-07-01',
-    terrain: [dem],
+    // Vector tiles are painted on whatever terrain is drawn: no DEM needed (docs/catalog.md).
+    tiles: 'mvt',
     styleBy: 'use',
     now: DEMO_UPDATED,
   });

@@ -1,11 +1,14 @@
 /**
  * The layer catalogue in real headless Chromium (software WebGL) against the real service:
  * 1. the demo city with its demo catalogue (scripts/catalog/demo.ts): the panel by sector, toggling
- *    a tiled parcel layer and a demo layer, the parcel legend, a click on a parcel, and the
- *    administrative units before and after 1 July 2025 (9 → 36 units; former Thủ Dầu Một 1 unit
- *    of 14 wards → 5 wards);
- * 2. the hand-computed data folder (tiler/src/catalog/testing.ts): the dashboard's numbers,
- *    the completeness map, the CSV export, and files dropped for a private look.
+ *    the tiled parcel layer (vector tiles painted as imagery) and a demo layer, the parcel legend,
+ *    a click on a parcel, the parcels at 1.8 km, street level and 4 km, and the administrative
+ *    units before and after 1 July 2025 (9 → 36 units; former Thủ Dầu Một 1 unit of 14 wards →
+ *    5 wards);
+ * 2. the hand-computed data folder (tiler/src/catalog/testing.ts): a vector-tiled layer covering
+ *    the north half of ward Two drawn there and nowhere else (north up, picked by a click), the
+ *    dashboard's numbers, the completeness map, the CSV export, and files dropped for a private
+ *    look.
  * Screenshots: test-output/catalog-*.png.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +16,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeHandComputedCase } from '../../tiler/src/catalog/testing.js';
+import { addLayer } from '../../tiler/src/catalog/import.js';
+import { HAND_CASE, writeHandComputedCase } from '../../tiler/src/catalog/testing.js';
+import { metresPerDegree } from '../../tiler/src/geo/ellipsoid.js';
 import { startServer } from '../../tiler/src/serve/server.js';
 import type { CatalogHooks } from '../src/catalog/testHooks';
 import type { BdtwinHooks } from '../src/scene/testHooks';
@@ -54,6 +59,24 @@ async function settle(page: Page, ms = 1_500) {
   await page.evaluate((ms) => new Promise((r) => requestAnimationFrame(() => setTimeout(r, ms))), ms);
 }
 
+/** The scale the hand-computed case places its wards with (tiler/src/catalog/testing.ts). */
+const metresPerDegreeAt = (lat0: number) => metresPerDegree(lat0 + 500 / metresPerDegree(lat0).latM);
+
+/** RGB of screenshot pixels (decoded in the page: no image library in the tests). */
+async function pixels(page: Page, points: { x: number; y: number }[]): Promise<number[][]> {
+  const png = (await page.screenshot()).toString('base64');
+  return page.evaluate(
+    async ({ png, points }) => {
+      const bitmap = await createImageBitmap(await (await fetch(`data:image/png;base64,${png}`)).blob());
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const g = canvas.getContext('2d')!;
+      g.drawImage(bitmap, 0, 0);
+      return points.map((p) => [...g.getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data.slice(0, 3)]);
+    },
+    { png, points },
+  );
+}
+
 async function waitDrawn(page: Page, id: string) {
   await page.waitForFunction(
     (id) => window.__bdtwinCatalog?.layers.find((l) => l.id === id)?.drawn === true,
@@ -81,6 +104,38 @@ describe.skipIf(!HAVE_CHROMIUM)('layer catalogue (headless Chromium)', () => {
     demo = await startServer({ port: 0, dataDir, webDir });
     handDir = await mkdtemp(path.join(tmpdir(), 'bdtwin-catalog-e2e-'));
     await writeHandComputedCase(handDir);
+    // The north half of ward Two (x 1000–2000 m, y 500–1000 m), vector-tiled, in blue: drawn
+    // there and not in the south half only if the imagery is painted the right way up.
+    const { lonM, latM } = metresPerDegreeAt(HAND_CASE.lat0);
+    const at = (x: number, y: number) => [HAND_CASE.lon0 + x / lonM, HAND_CASE.lat0 + y / latM];
+    const northHalf = path.join(handDir, 'north-half.geojson');
+    await writeFile(
+      northHalf,
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [
+          {
+            type: 'Feature',
+            properties: { id: 'N', name: 'Nửa bắc phường Hai' },
+            geometry: {
+              type: 'Polygon',
+              coordinates: [[at(1000, 500), at(2000, 500), at(2000, 1000), at(1000, 1000), at(1000, 500)]],
+            },
+          },
+        ],
+      }),
+    );
+    await addLayer(northHalf, {
+      dataDir: handDir,
+      id: 'north-half',
+      sector: 'ha-tang',
+      kind: 'polygon-vector-tiles',
+      title: 'Nửa bắc phường Hai',
+      style: { type: 'simple', color: '#0050FF', opacity: 1 },
+      // Out of the completeness table: the hand-computed figures stay as they are.
+      coverage: 'none',
+      validFrom: '2025-07-01',
+    });
     hand = await startServer({ port: 0, dataDir: handDir, webDir });
     await mkdir(OUT, { recursive: true });
     // A zipped Shapefile to drop: the OSM test buildings (WGS 84), as Windows would zip them.
@@ -149,7 +204,7 @@ describe.skipIf(!HAVE_CHROMIUM)('layer catalogue (headless Chromium)', () => {
     ).toEqual(['thua-dat']);
     await panel.getByPlaceholder('Tìm lớp dữ liệu…').fill('');
 
-    // The parcels (3D Tiles on the terrain) on, the buildings (the demo's own layer) off.
+    // The parcels (vector tiles, painted on the terrain) on, the buildings (the demo's own layer) off.
     await panel.getByLabel('Hiện “Bản đồ địa chính (thửa đất, mô phỏng)”').check();
     await panel.getByLabel('Hiện “Công trình (mô phỏng)”').uncheck();
     const parcels = panel.locator('[data-layer="thua-dat"]');
@@ -162,6 +217,7 @@ describe.skipIf(!HAVE_CHROMIUM)('layer catalogue (headless Chromium)', () => {
     const card = parcels.getByTestId('catalog-card');
     expect(await card.textContent()).toContain('Apache-2.0 (bdtwin)');
     expect(await card.textContent()).toContain('từ 01/07/2025, đang hiệu lực');
+    expect(await card.textContent()).toContain('Vùng lát ô vector');
     await page.evaluate(
       (c) => window.__bdtwin!.lookAt({ ...c, height: 0, range: 1_800, heading: 0, pitch: -60 }),
       TDM,
@@ -182,6 +238,21 @@ describe.skipIf(!HAVE_CHROMIUM)('layer catalogue (headless Chromium)', () => {
     expect(picked.ward).toBe('Thủ Dầu Một');
     await page.getByTestId('catalog-feature').waitFor({ state: 'visible' });
     await page.screenshot({ path: path.join(OUT, 'catalog-parcel-picked.png') });
+
+    // Street level (over-zoomed beyond the tiles' z16: repainted sharp) and 4 km.
+    await page.getByTestId('catalog-feature').getByRole('button').click();
+    for (const [name, range, pitch] of [
+      ['street', 250, -35],
+      ['4km', 4_000, -50],
+    ] as const) {
+      await page.evaluate(
+        ({ c, range, pitch }) => window.__bdtwin!.lookAt({ ...c, height: 0, range, heading: 20, pitch }),
+        { c: TDM, range, pitch },
+      );
+      await waitDrawn(page, 'thua-dat');
+      await settle(page);
+      await page.screenshot({ path: path.join(OUT, `catalog-parcels-${name}.png`) });
+    }
     await page.close();
   }, 300_000);
 
@@ -249,6 +320,31 @@ describe.skipIf(!HAVE_CHROMIUM)('layer catalogue (headless Chromium)', () => {
         pitch: -89,
       }),
     );
+    // The vector-tiled north half of ward Two: blue north of the middle line, not south of it.
+    await page.evaluate(() => window.__bdtwinCatalog!.setShown('north-half', true));
+    await waitDrawn(page, 'north-half');
+    await settle(page);
+    const { lonM, latM } = metresPerDegreeAt(HAND_CASE.lat0);
+    const screen = (x: number, y: number) =>
+      page.evaluate(
+        ([lon, lat]) => window.__bdtwin!.worldToScreen(lon!, lat!, 0),
+        [HAND_CASE.lon0 + x / lonM, HAND_CASE.lat0 + y / latM],
+      );
+    const north = (await screen(1500, 800))!;
+    const south = (await screen(1500, 200))!;
+    const [n, sth] = await pixels(page, [north, south]);
+    const blue = ([r, g, b]: number[]) => b! > r! + 60 && b! > g! + 30;
+    expect(blue(n!), `north ${n}`).toBe(true);
+    expect(blue(sth!), `south ${sth}`).toBe(false);
+    await page.screenshot({ path: path.join(OUT, 'catalog-vector-north-half.png') });
+    await page.mouse.click(north.x, north.y);
+    await expect
+      .poll(() => page.evaluate(() => window.__bdtwinCatalog!.selected?.properties.id), { timeout: 20_000 })
+      .toBe('N');
+    await page.mouse.click(south.x, south.y);
+    await expect.poll(() => page.evaluate(() => window.__bdtwinCatalog!.selected)).toBeNull();
+    await page.evaluate(() => window.__bdtwinCatalog!.setShown('north-half', false));
+
     await page.getByTestId('completeness-open').click();
     const dashboard = page.getByTestId('completeness');
     await dashboard.locator('tbody tr').first().waitFor();

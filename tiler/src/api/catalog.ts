@@ -62,10 +62,14 @@ export function visibleTo(visibility: Visibility, audience: Visibility): boolean
  * `/api/layers` (a catalogue entry may describe a layer the data folder already serves);
  * then:
  * - `polygons`, `lines`: GeoJSON (lon/lat) draped on the terrain, styled by attribute;
- * - `polygon-tiles`: a large polygon layer tiled by `bdtwin add` into 3D Tiles 1.1 (thin
- *   slabs on the terrain with per-feature metadata `id, name, use, ward`; docs/catalog.md).
+ * - `polygon-tiles`: a large polygon layer tiled by `bdtwin add` into 3D Tiles 1.1 (prisms
+ *   straddling the terrain, drawn as classification volumes, with per-feature metadata
+ *   `id, name, use, ward`; `path` names its `tileset.json`);
+ * - `polygon-vector-tiles`: a large polygon layer tiled by `bdtwin add` into Mapbox Vector Tiles
+ *   (`path` names its TileJSON, {@link VectorTileSetJson}), drawn by the viewer as imagery on
+ *   the terrain (docs/catalog.md says which form is the default and why).
  */
-export type CatalogLayerKind = LayerKind | 'polygons' | 'lines' | 'polygon-tiles';
+export type CatalogLayerKind = LayerKind | 'polygons' | 'lines' | 'polygon-tiles' | 'polygon-vector-tiles';
 export const CATALOG_LAYER_KINDS: readonly CatalogLayerKind[] = [
   'buildings',
   'terrain',
@@ -75,7 +79,50 @@ export const CATALOG_LAYER_KINDS: readonly CatalogLayerKind[] = [
   'polygons',
   'lines',
   'polygon-tiles',
+  'polygon-vector-tiles',
 ];
+
+/**
+ * `<data>/catalog/<id>/tiles.json` of a `polygon-vector-tiles` layer: TileJSON 3.0.0 plus a
+ * `bdtwin` member. Tiles are `{z}/{x}/{y}.pbf` next to it (Web Mercator XYZ, MVT 2.1, one
+ * source layer named like the catalogue layer), stored gzipped and served with
+ * `Content-Encoding: gzip`. Empty tiles are not written: `bdtwin.available` says which exist.
+ */
+export interface VectorTileSetJson {
+  tilejson: '3.0.0';
+  name: string;
+  /** URL templates relative to this file: `["{z}/{x}/{y}.pbf"]`. */
+  tiles: string[];
+  minzoom: number;
+  /** Deepest tiles written; a client over-zooms beyond it (draws these tiles larger). */
+  maxzoom: number;
+  /** West, south, east, north, degrees. */
+  bounds: [number, number, number, number];
+  /** Longitude, latitude, zoom. */
+  center: [number, number, number];
+  vector_layers: {
+    id: string;
+    /** Property → type (`String`, `Number`, `Boolean`), as TileJSON writes it. */
+    fields: Record<string, string>;
+    minzoom: number;
+    maxzoom: number;
+  }[];
+  bdtwin: {
+    /** Tile coordinate units per tile side (MVT `extent`). */
+    extent: number;
+    featureCount: number;
+    /**
+     * Properties the tiles below `maxzoom` keep (what the style needs); `maxzoom` tiles keep all
+     * of `vector_layers[0].fields`, so a click is answered from the `maxzoom` tile under it.
+     */
+    styleFields: string[];
+    /**
+     * Tiles that exist, per zoom from `minzoom` to `maxzoom`: rectangles of tile columns and
+     * rows, both ends inclusive (as Cesium's terrain `layer.json` writes availability).
+     */
+    available: { startX: number; startY: number; endX: number; endY: number }[][];
+  };
+}
 
 /** One class of a categorical style. */
 export interface StyleCategory {

@@ -143,7 +143,7 @@ describe('bdtwin add', () => {
     expect((await readCatalogJson(data)).layers).toHaveLength(2);
   });
 
-  it('tiles a polygon layer above the threshold into 3D Tiles', async () => {
+  it('tiles a polygon layer above the threshold into 3D Tiles (--tiles 3dtiles)', async () => {
     const data = path.join(root, 'tiled');
     const r = await bdtwin(
       'add',
@@ -156,6 +156,8 @@ describe('bdtwin add', () => {
       'osm-tiled',
       '--tile-threshold',
       '50',
+      '--tiles',
+      '3dtiles',
       '--style-by',
       'building',
       '--quiet',
@@ -245,6 +247,9 @@ describe('bdtwin add', () => {
     );
     expect((await bdtwin('add', file, '--sector', 'dat-dai', '--valid-from', '1/7/2025')).err).toContain(
       '--valid-from must be a date YYYY-MM-DD, got "1/7/2025"',
+    );
+    expect((await bdtwin('add', file, '--sector', 'dat-dai', '--tiles', 'png')).err).toContain(
+      '--tiles must be one of mvt, 3dtiles, got "png"',
     );
   });
 

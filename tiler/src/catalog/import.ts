@@ -27,6 +27,8 @@ import { type BBox, type GeometryLike, geometryFamily, polygonsOf, positionsOf }
 import { defaultCoverageMethod, readUnits } from './service.js';
 import { readCatalog, updateCatalog } from './store.js';
 import { AttributeStats, chooseStyle } from './style.js';
+import { VectorTilePlanner } from './vector-tile-plan.js';
+import { type VectorTileReport, writeVectorTiles } from './vector-tiles.js';
 
 /**
  * `bdtwin add`: one file of any format and CRS the tiler reads (a dataset in a ZIP archive too)
@@ -38,10 +40,13 @@ import { AttributeStats, chooseStyle } from './style.js';
  * measures the layer's coverage of the catalogue's wards. Then:
  * - up to `tileThreshold` features (or any line/point layer): a GeoJSON FeatureCollection,
  *   `<data>/catalog/<id>.geojson`, which the viewer loads whole and drapes on the terrain;
- * - more polygons: 3D Tiles through the building tiler (`<data>/catalog/<id>/tileset.json`): each
- *   polygon a prism straddling the terrain, which the viewer draws as a classification volume
- *   (the polygon's colour painted on whatever terrain is drawn), with `id, name, use, ward` as
- *   metadata and level of detail by size (docs/catalog.md says why, with the measurements).
+ * - more polygons: tiled, in one of two forms (`tiles`; docs/catalog.md says which is the default
+ *   and why, with the measurements):
+ *   - `mvt`: Mapbox Vector Tiles (`<data>/catalog/<id>/tiles.json` + `{z}/{x}/{y}.pbf`, see
+ *     vector-tiles.ts), which the viewer paints into imagery tiles on the terrain;
+ *   - `3dtiles`: 3D Tiles through the building tiler (`<data>/catalog/<id>/tileset.json`): each
+ *     polygon a prism straddling the terrain, which the viewer draws as a classification volume,
+ *     with `id, name, use, ward` as metadata and level of detail by size.
  * Last, the entry is written into `catalog.json` under the lock (replacing one with the same id).
  * A failure leaves the data folder as it was.
  */
@@ -76,6 +81,8 @@ export interface AddOptions {
   labelProperty?: string;
   /** Polygon layers with more features are tiled. */
   tileThreshold?: number;
+  /** The form of a tiled layer: vector tiles or 3D Tiles (default ADD_DEFAULTS.tiles). */
+  tiles?: TiledForm;
   /** DEMs the tiled volumes straddle (as `bdtwin tile --terrain`). */
   terrain?: string[];
   verticalDatum?: VerticalDatum;
@@ -93,8 +100,14 @@ export interface AddOptions {
   onProgress?: (featuresRead: number) => void;
 }
 
+/** `mvt`: kind `polygon-vector-tiles`; `3dtiles`: kind `polygon-tiles`. */
+export type TiledForm = 'mvt' | '3dtiles';
+export const TILED_FORMS: readonly TiledForm[] = ['mvt', '3dtiles'];
+
 export const ADD_DEFAULTS = {
   tileThreshold: 20_000,
+  /** Measured (docs/benchmarks.md "Catalogue"): see docs/catalog.md. */
+  tiles: 'mvt' as TiledForm,
   visibility: 'public' as Visibility,
   maxRejected: 0,
   /**
@@ -117,6 +130,8 @@ export interface AddReport {
   styleNote: string;
   seconds: number;
   stageSeconds: { read: number; write: number };
+  /** For `polygon-vector-tiles`: what the vector tiler wrote. */
+  vectorTiles?: VectorTileReport;
 }
 
 /** `Bản đồ địa chính 2024.shp` → `ban-do-dia-chinh-2024`. */
@@ -192,9 +207,30 @@ function reproject(
   return out;
 }
 
-function kindFor(family: 'polygon' | 'line' | 'point', count: number, threshold: number): CatalogLayerKind {
-  if (family === 'polygon') return count > threshold ? 'polygon-tiles' : 'polygons';
+function kindFor(
+  family: 'polygon' | 'line' | 'point',
+  count: number,
+  threshold: number,
+  form: TiledForm = ADD_DEFAULTS.tiles,
+): CatalogLayerKind {
+  if (family === 'polygon') {
+    if (count <= threshold) return 'polygons';
+    return form === 'mvt' ? 'polygon-vector-tiles' : 'polygon-tiles';
+  }
   return family === 'line' ? 'lines' : 'points';
+}
+
+/**
+ * The feature number in the source of the n-th feature written (0-based), given the source
+ * numbers of the features refused on the way (ascending).
+ */
+export function sourceIndexOf(written: number, refused: readonly number[]): number {
+  let index = written;
+  for (const r of refused) {
+    if (r <= index) index++;
+    else break;
+  }
+  return index;
 }
 
 function highestUnder(sampler: TerrainSampler, geometry: GeometryLike): number {
@@ -243,6 +279,13 @@ export async function addLayer(file: string, options: AddOptions): Promise<AddRe
   const started = performance.now();
   const dataDir = path.resolve(options.dataDir);
   const threshold = options.tileThreshold ?? ADD_DEFAULTS.tileThreshold;
+  // `--kind` names the form too (a kind given overrides the one picked from the data).
+  const form: TiledForm =
+    options.kind === 'polygon-tiles'
+      ? '3dtiles'
+      : options.kind === 'polygon-vector-tiles'
+        ? 'mvt'
+        : (options.tiles ?? ADD_DEFAULTS.tiles);
   const maxRejected = options.maxRejected ?? ADD_DEFAULTS.maxRejected;
   const baseName = path.basename(file).replace(/\.[^.]+$/, '');
   const id = options.id ?? slugify(options.title ?? baseName);
@@ -257,16 +300,23 @@ export async function addLayer(file: string, options: AddOptions): Promise<AddRe
   const existing = await readCatalog(dataDir);
   const units = existing?.units && existing.units.layer !== id ? await readUnits(dataDir, existing) : [];
   const prepared = units.map((u) => new PreparedUnit(u));
-  const sampler = options.terrain?.length
-    ? await openTerrainSampler(options.terrain, { verticalDatum: options.verticalDatum ?? 'egm96' })
-    : undefined;
+  // Only prisms need the ground's height: vector tiles are painted on whatever terrain is drawn.
+  const sampler =
+    options.terrain?.length && form === '3dtiles'
+      ? await openTerrainSampler(options.terrain, { verticalDatum: options.verticalDatum ?? 'egm96' })
+      : undefined;
 
   const layersDir = path.join(dataDir, CATALOG_LAYERS_DIR);
   await mkdir(layersDir, { recursive: true });
   const staging = path.join(layersDir, `.${id}.${process.pid}.staging.geojsonl`);
   const notes: string[] = [];
+  if (options.terrain?.length && form === 'mvt')
+    notes.push(
+      '--terrain is not needed for vector tiles: they are drawn on whatever terrain the viewer shows',
+    );
   const rejected: AddReport['rejected'] = [];
   const stats = new AttributeStats();
+  const planner = new VectorTilePlanner();
   let bbox: BBox | undefined;
   let family: 'polygon' | 'line' | 'point' | undefined;
   let written = 0;
@@ -331,6 +381,7 @@ export async function addLayer(file: string, options: AddOptions): Promise<AddRe
           coverage = new CoverageAccumulator(prepared, coverageMethod, options.cellM ?? DEFAULT_CELL_M);
         }
         coverage.add(geometry);
+        if (f === 'polygon') planner.add(box);
         if (sampler && f === 'polygon') {
           // The tiler stands it on the lowest terrain under the polygon; shifted down by the margin
           // afterwards, it reaches the margin above the highest.
@@ -376,8 +427,9 @@ export async function addLayer(file: string, options: AddOptions): Promise<AddRe
     const readSeconds = (performance.now() - readStarted) / 1000;
 
     const writeStarted = performance.now();
-    const kind = options.kind ?? kindFor(family, written, threshold);
-    const tiled = kind === 'polygon-tiles';
+    const kind = options.kind ?? kindFor(family, written, threshold, form);
+    const tiled = kind === 'polygon-tiles' || kind === 'polygon-vector-tiles';
+    let vectorTiles: VectorTileReport | undefined;
     if (family !== 'polygon' && written > threshold) {
       notes.push(
         `${written.toLocaleString('en')} ${family}s are written as one GeoJSON file: only polygon layers are tiled`,
@@ -387,7 +439,43 @@ export async function addLayer(file: string, options: AddOptions): Promise<AddRe
       ? { style: options.style, note: 'as given' }
       : chooseStyle(stats, { ...(options.styleBy ? { by: options.styleBy } : {}), sector: options.sector });
     let relative: string;
-    if (tiled) {
+    if (kind === 'polygon-vector-tiles') {
+      if (family !== 'polygon') throw new InputError(file, `--kind ${kind} needs polygons, not ${family}s`);
+      relative = `${CATALOG_LAYERS_DIR}/${id}/tiles.json`;
+      const style1 = style.type === 'simple' ? undefined : stats.find(style.property);
+      const find = (...names: string[]) => names.map((n) => stats.find(n)).find((k) => k !== undefined);
+      // What the 3D Tiles path keeps (id, name, land use, ward), under the data's own names, plus
+      // the style's attribute, the label and the feature dates.
+      const timeFields = options.timeFeatures ? [find('validFrom'), find('validTo')] : [];
+      const styleFields = [style1, ...timeFields].filter((k): k is string => k !== undefined);
+      const fields = [
+        ...new Set(
+          [
+            // The id as the 3D Tiles path reads it (buildings/normalise.ts featureId): `id`, else OSM's.
+            find('id', '@id', '@osmId', 'osm_id'),
+            find('name', 'ten', 'so_thua'),
+            style1,
+            stats.landUseAttribute(),
+            find('ward', 'phuong', 'ward_name'),
+            options.labelProperty ? stats.find(options.labelProperty) : undefined,
+            ...timeFields,
+          ].filter((k): k is string => k !== undefined),
+        ),
+      ];
+      const refused = rejected.map((r) => r.index).sort((a, b) => a - b);
+      vectorTiles = await writeVectorTiles({
+        input: staging,
+        out: path.join(layersDir, id),
+        layerName: id,
+        fields,
+        styleFields,
+        plan: planner.plan(),
+        source: { file, indexOf: (line) => sourceIndexOf(line, refused) },
+        maxRejected: Math.max(0, maxRejected - rejected.length),
+      });
+      rejected.push(...vectorTiles.rejected);
+      written = vectorTiles.featuresWritten;
+    } else if (tiled) {
       relative = `${CATALOG_LAYERS_DIR}/${id}/tileset.json`;
       const useAttribute = style.type === 'categorical' ? style.property : stats.landUseAttribute();
       const nameAttribute = stats.find('name') ?? stats.find('ten') ?? stats.find('so_thua');
@@ -508,6 +596,7 @@ export async function addLayer(file: string, options: AddOptions): Promise<AddRe
       styleNote,
       seconds: (performance.now() - started) / 1000,
       stageSeconds: { read: readSeconds, write: writeSeconds },
+      ...(vectorTiles ? { vectorTiles } : {}),
     };
   } finally {
     if (!out.closed) out.destroy();

@@ -36,6 +36,7 @@ export function defaultCoverageMethod(layer: Pick<CatalogLayer, 'kind'>): Covera
   switch (layer.kind) {
     case 'polygons':
     case 'polygon-tiles':
+    case 'polygon-vector-tiles':
       return 'area';
     case 'lines':
     case 'roads':

@@ -7,7 +7,14 @@ import {
   VISIBILITIES,
   type Visibility,
 } from '../api/catalog.js';
-import { ADD_DEFAULTS, type AddOptions, type AddReport, addLayer } from '../catalog/import.js';
+import {
+  ADD_DEFAULTS,
+  type AddOptions,
+  type AddReport,
+  addLayer,
+  TILED_FORMS,
+  type TiledForm,
+} from '../catalog/import.js';
 import { InputError } from '../errors.js';
 import { formatBytes, UNZIP_LIMITS, unzipFlags } from '../sources/index.js';
 import { VERTICAL_DATUMS, type VerticalDatum } from '../terrain/datum.js';
@@ -18,7 +25,8 @@ const USAGE = `Usage: bdtwin add <file> --sector <sector> [options]
 
 Adds a layer to a data folder's catalogue (<data>/catalog.json, served at /api/catalog): the
 file is converted to WGS 84 and written as <data>/catalog/<id>.geojson, or, for polygon layers
-of more than --tile-threshold features, tiled into <data>/catalog/<id>/tileset.json (3D Tiles).
+of more than --tile-threshold features, tiled: vector tiles in <data>/catalog/<id>/tiles.json +
+{z}/{x}/{y}.pbf (--tiles mvt), or 3D Tiles in <data>/catalog/<id>/tileset.json (--tiles 3dtiles).
 Inputs: GeoJSON, GeoJSONSeq, Shapefile, GeoPackage, FlatGeobuf, or a .zip holding one of them
 (archive.zip!folder/roads.shp names one of several); any CRS bdtwin tile reads
 (VN-2000 included). Coverage of the catalogue's wards is measured on the way (docs/catalog.md).
@@ -47,9 +55,11 @@ Options:
   --time-features       features carry validFrom/validTo (the viewer's date control filters them)
   --label <attr>        attribute drawn as a label on each polygon
   --tile-threshold <n>  polygon layers with more features are tiled               [${ADD_DEFAULTS.tileThreshold}]
-  --terrain <dem>       DEM the tiled polygons stand on (repeatable)
+  --tiles <form>        ${TILED_FORMS.join(' | ')}: vector tiles drawn as imagery, or 3D Tiles
+                        drawn as classification volumes (docs/catalog.md)          [${ADD_DEFAULTS.tiles}]
+  --terrain <dem>       --tiles 3dtiles: DEM the tiled volumes straddle (repeatable)
   --vertical-datum <d>  egm96 or ellipsoid (for --terrain)                        [egm96]
-  --volume <lo>,<hi>    without --terrain: ellipsoid heights (m) the tiled volumes span [-100,300]
+  --volume <lo>,<hi>    --tiles 3dtiles without --terrain: ellipsoid heights (m) the volumes span [-100,300]
   --coverage <m>        area | cells | none: how it counts for completeness      [by kind]
   --cell <m>            cell size for --coverage cells, metres                   [250]
   --max-rejected <n>    features without a usable geometry tolerated              [${ADD_DEFAULTS.maxRejected}]
@@ -81,6 +91,7 @@ export async function addCommand(argv: string[]): Promise<number> {
         'time-features': { type: 'boolean' },
         label: { type: 'string' },
         'tile-threshold': { type: 'string' },
+        tiles: { type: 'string' },
         terrain: { type: 'string', multiple: true },
         'vertical-datum': { type: 'string' },
         volume: { type: 'string' },
@@ -132,6 +143,10 @@ export async function addCommand(argv: string[]): Promise<number> {
   if (datum !== undefined && !VERTICAL_DATUMS.includes(datum as VerticalDatum)) {
     return fail(`--vertical-datum must be one of ${VERTICAL_DATUMS.join(', ')}, got "${datum}"`);
   }
+  const tiles = values.tiles as string | undefined;
+  if (tiles !== undefined && !TILED_FORMS.includes(tiles as TiledForm)) {
+    return fail(`--tiles must be one of ${TILED_FORMS.join(', ')}, got "${tiles}"`);
+  }
   const threshold = intOption(
     values['tile-threshold'] as string | undefined,
     'tile-threshold',
@@ -166,6 +181,7 @@ export async function addCommand(argv: string[]): Promise<number> {
     dataDir: str('data') ?? 'build/demo',
     sector: sector as SectorId,
     tileThreshold: threshold,
+    ...(tiles ? { tiles: tiles as TiledForm } : {}),
     maxRejected,
     ...(str('id') ? { id: str('id')! } : {}),
     ...(str('title') ? { title: str('title')! } : {}),
@@ -217,6 +233,15 @@ function progressPrinter() {
   };
 }
 
+function writtenAs(report: AddReport): string {
+  const v = report.vectorTiles;
+  if (v) {
+    const z = Object.keys(v.tilesByZoom).map(Number);
+    return `as ${v.tiles.toLocaleString('en')} vector tiles (z${Math.min(...z)}–${Math.max(...z)}, ${formatBytes(v.bytes)})`;
+  }
+  return report.tiled ? 'as 3D Tiles' : 'as GeoJSON';
+}
+
 export function addSummary(report: AddReport, dataDir: string): string {
   const { layer } = report;
   const lines = [
@@ -237,7 +262,7 @@ export function addSummary(report: AddReport, dataDir: string): string {
     lines.push(`coverage: ${layer.coverage?.method}: ${shares}`);
   }
   lines.push(
-    `wrote ${report.featuresWritten.toLocaleString('en')} features ${report.tiled ? 'as 3D Tiles' : 'as GeoJSON'}: ${dataDir}/${layer.path} ` +
+    `wrote ${report.featuresWritten.toLocaleString('en')} features ${writtenAs(report)}: ${dataDir}/${layer.path} ` +
       `(read ${report.stageSeconds.read.toFixed(1)} s, write ${report.stageSeconds.write.toFixed(1)} s); catalogue: ${dataDir}/catalog.json`,
   );
   return lines.join('\n');

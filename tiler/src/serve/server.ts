@@ -74,6 +74,7 @@ const MIME_TYPES: Record<string, string> = {
   '.b3dm': 'application/octet-stream',
   '.subtree': 'application/octet-stream',
   '.terrain': 'application/vnd.quantized-mesh',
+  '.pbf': 'application/vnd.mapbox-vector-tile',
   '.wasm': 'application/wasm',
 };
 
@@ -165,6 +166,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       // Terrain: `bdtwin terrain` stores .terrain tiles gzipped (as cesium-terrain-builder does);
       // the header lets the browser inflate them (and stops compress from gzipping them again).
       if (filePath.endsWith('.terrain')) reply.header('Content-Encoding', 'gzip');
+      // Vector tiles: `bdtwin add` stores them gzipped too (as tippecanoe's exports are).
+      if (filePath.endsWith('.pbf')) reply.header('Content-Encoding', 'gzip');
     },
   });
 

@@ -15,6 +15,7 @@ export {
   type SectorId,
   styleColor,
   type UnitCompleteness,
+  type VectorTileSetJson,
   type Visibility,
   validOn,
 } from '../../../tiler/src/api/catalog.js';

@@ -282,14 +282,12 @@ export class CatalogController {
   }
 
   private installPicking(): void {
-    this.removePick = this.twin.addPickHandler((picked) => {
-      for (const [id, scene] of this.scenes) {
-        const entry = this.entry(id);
-        if (!entry?.shown) continue;
+    this.removePick = this.twin.addPickHandler((picked, position) => {
+      const shown = [...this.scenes].filter(([id]) => this.entry(id)?.shown);
+      for (const [id, scene] of shown) {
         const hit = scene.pickedFeature(picked);
         if (hit) {
-          this.selected = { ...hit, title: localText(entry.info.title) };
-          this.changed();
+          this.select(id, hit);
           return true;
         }
       }
@@ -297,8 +295,29 @@ export class CatalogController {
         this.selected = null;
         this.changed();
       }
+      // The ground was clicked: imagery layers (vector tiles) answer asynchronously, topmost first.
+      const imagery = shown.filter(([, s]) => s.pickAt).reverse();
+      if (picked === undefined && imagery.length) {
+        const click = ++this.clicks;
+        void (async () => {
+          for (const [id, scene] of imagery) {
+            const hit = await scene.pickAt!(position).catch(() => undefined);
+            if (click !== this.clicks) return;
+            if (hit) return this.select(id, hit);
+          }
+        })();
+      }
       return false;
     });
+  }
+
+  /** Clicks so far: an imagery pick that resolves after a newer click is dropped. */
+  private clicks = 0;
+
+  private select(id: string, hit: PickedFeature): void {
+    const entry = this.entry(id);
+    this.selected = { ...hit, title: entry ? localText(entry.info.title) : id };
+    this.changed();
   }
 
   destroy(): void {

@@ -40,14 +40,16 @@ import {
 } from '../scene/geojson';
 import { type CatalogLayerInfo, styleColor, validOn } from './contracts';
 import { defaultOpacity, tilesetStyleJson } from './style';
+import { loadVectorTiles } from './vectorTileLayer';
 
 /**
  * Cesium objects for catalogue layers the viewer loads on demand (the demo's own layers stay
  * TwinScene's). 2D layers are draped on the terrain: polygons as one `GroundPrimitive` (per-feature
  * colour and show attributes, so a style, opacity or date change rewrites attributes instead of
  * rebuilding geometry), their outlines and lines as one `GroundPolylinePrimitive`, points as a
- * point collection placed on the sampled terrain. Tiled polygon layers are a `Cesium3DTileset`
- * styled with the same colour table (docs/catalog.md).
+ * point collection placed on the sampled terrain. Tiled polygon layers are vector tiles painted
+ * into an imagery layer (vectorTileLayer.ts) or, in the 3D Tiles form, a `Cesium3DTileset` drawn
+ * as classification volumes; both styled with the same colour table (docs/catalog.md).
  */
 
 /** What a click on a catalogue layer reports. */
@@ -75,6 +77,11 @@ export interface CatalogScene {
   visibleFeatures(): Feature[];
   /** The feature behind a pick result, if it is this layer's. */
   pickedFeature(picked: unknown): PickedFeature | undefined;
+  /**
+   * Layers `scene.pick` cannot see (imagery): the feature under a window position, if any.
+   * Asked only when nothing else was picked there.
+   */
+  pickAt?(position: Cartesian2): Promise<PickedFeature | undefined>;
   destroy(): void;
 }
 
@@ -85,6 +92,13 @@ export async function loadCatalogLayer(
   options: { signal?: AbortSignal; collection?: FeatureCollection; day: string; shown: boolean },
 ): Promise<CatalogScene> {
   if (info.kind === 'polygon-tiles') return loadTiled(viewer, info, options.shown);
+  if (info.kind === 'polygon-vector-tiles') {
+    return loadVectorTiles(viewer, info, {
+      day: options.day,
+      shown: options.shown,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
   const fc = options.collection ?? (await fetchCollection(info.url, options.signal));
   return drape(viewer, info, fc, options.day, options.shown);
 }

@@ -89,7 +89,9 @@ export function tilesetStyleJson(
 export function defaultOpacity(layer: Pick<CatalogLayerInfo, 'style' | 'kind'>): number {
   const o = layer.style.opacity;
   if (o !== undefined) return o;
-  return layer.kind === 'polygons' || layer.kind === 'polygon-tiles' ? 0.6 : 1;
+  return layer.kind === 'polygons' || layer.kind === 'polygon-tiles' || layer.kind === 'polygon-vector-tiles'
+    ? 0.6
+    : 1;
 }
 
 /** Layers the catalogue panel can search: title (vi/en), sector, source, id — accents ignored. */

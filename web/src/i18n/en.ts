@@ -295,6 +295,7 @@ export const en: Catalog & PluralForms = {
   'catalog.kind.polygons': 'Areas (draped on terrain)',
   'catalog.kind.lines': 'Lines (draped on terrain)',
   'catalog.kind.polygon-tiles': 'Areas as 3D Tiles (large layer)',
+  'catalog.kind.polygon-vector-tiles': 'Areas as vector tiles (large layer, draped on terrain)',
   'catalog.status.loading': 'Loading…',
   'catalog.status.error': 'Error: {message}',
   'catalog.twinOwned': 'Base layer of the map: show or hide only',

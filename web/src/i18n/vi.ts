@@ -287,6 +287,7 @@ export const vi = {
   'catalog.kind.polygons': 'Vùng (phủ trên địa hình)',
   'catalog.kind.lines': 'Tuyến (phủ trên địa hình)',
   'catalog.kind.polygon-tiles': 'Vùng lát ô 3D Tiles (lớp lớn)',
+  'catalog.kind.polygon-vector-tiles': 'Vùng lát ô vector (lớp lớn, phủ trên địa hình)',
   'catalog.status.loading': 'Đang tải…',
   'catalog.status.error': 'Lỗi: {message}',
   'catalog.twinOwned': 'Lớp nền của bản đồ: chỉ bật/tắt',

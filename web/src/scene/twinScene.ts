@@ -57,7 +57,7 @@ export class TwinScene {
   private highlighted: { feature: Cesium3DTileFeature; color: Color } | null = null;
   private frameFeatures = 0;
   private cameraSettling = true;
-  private readonly pickHandlers: ((picked: unknown) => boolean)[] = [];
+  private readonly pickHandlers: ((picked: unknown, position: Cartesian2) => boolean)[] = [];
   private settle: () => void = () => {};
   /** Resolves once the layer list was fetched and every layer was added (or failed). */
   readonly settled: Promise<void> = new Promise((resolve) => {
@@ -199,9 +199,10 @@ export class TwinScene {
 
   /**
    * Lets another owner of scene objects (the live overlays) claim clicks: a handler gets every
-   * pick result and returns true when it took it; then no building is selected.
+   * pick result (and the window position, for owners that pick otherwise: imagery is not in
+   * `scene.pick`) and returns true when it took it; then no building is selected.
    */
-  addPickHandler(handler: (picked: unknown) => boolean): () => void {
+  addPickHandler(handler: (picked: unknown, position: Cartesian2) => boolean): () => void {
     this.pickHandlers.push(handler);
     return () => {
       const i = this.pickHandlers.indexOf(handler);
@@ -213,7 +214,7 @@ export class TwinScene {
   pickAt(position: Cartesian2): BuildingProperties | null {
     const picked: unknown = this.viewer.scene.pick(position);
     let claimed = false;
-    for (const handler of this.pickHandlers) claimed = handler(picked) || claimed;
+    for (const handler of this.pickHandlers) claimed = handler(picked, position) || claimed;
     if (claimed) {
       this.clearSelection();
       return null;

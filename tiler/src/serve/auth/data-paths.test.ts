@@ -29,6 +29,7 @@ describe('claims', () => {
     claimOf('/data/catalog/stops.geojson', 'operator'),
     claimOf('/data/catalog/thua-dat/tileset.json', 'operator'),
     claimOf('/data/incidents.geojson', 'operator'),
+    claimOf('/data/catalog/thua-dat-mvt/tiles.json', 'planner'),
   ];
 
   it('gives a tileset its folder and any other file only itself', () => {
@@ -38,10 +39,13 @@ describe('claims', () => {
       '/data/catalog/stops.geojson',
       '/data/catalog/thua-dat/',
       '/data/incidents.geojson',
+      '/data/catalog/thua-dat-mvt/',
     ]);
     expect(visibilityOfPath('/data/buildings/tiles/3/1.glb', claims)).toBe('public');
     expect(visibilityOfPath('/data/catalog/thua-dat/0/0.glb', claims)).toBe('operator');
     expect(visibilityOfPath('/data/catalog/other.geojson', claims)).toBe('public');
+    // Vector tiles: the TileJSON claims its folder, so a planner layer's .pbf tiles are not public.
+    expect(visibilityOfPath('/data/catalog/thua-dat-mvt/16/52345/30712.pbf', claims)).toBe('planner');
     expect(visibilityOfPath('/data/scenarios/x/notes.txt', claims)).toBe('admin');
     expect(visibilityOfPath('/data/layers.json', claims)).toBe('admin');
   });

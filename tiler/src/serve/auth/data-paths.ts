@@ -6,8 +6,9 @@ import { canSee, type Role, type Visibility } from './roles.js';
  * route; instead every layer, catalogue entry and scenario claims the URL space of its files and
  * carries its visibility, and one onRequest hook checks the request path against the claims.
  *
- * - A tree of files — a 3D Tiles `tileset.json` or a terrain `layer.json` — claims its folder
- *   (`/data/a/b/tileset.json` → `/data/a/b/`: tiles, subtrees, textures); any other layer file
+ * - A tree of files — a 3D Tiles `tileset.json`, a terrain `layer.json` or a vector-tile
+ *   `tiles.json` (TileJSON) — claims its folder (`/data/a/b/tileset.json` → `/data/a/b/`:
+ *   tiles, subtrees, textures); any other layer file
  *   (GeoJSON, metrics, sun hours) claims only itself, so layers sharing a folder keep their own
  *   visibility.
  * - The longest claim wins; claims of equal length that disagree resolve to the strictest.
@@ -29,7 +30,7 @@ const ROOT_FOLDERS = ['/data/', '/data/scenarios/'];
 const INDEX_FILES = new Set(['/data/layers.json', '/data/catalog.json', '/data/scenarios/scenarios.json']);
 
 /** Entry files of a tree of tiles: their whole folder belongs to the layer. */
-const TREE_ENTRIES = new Set(['tileset.json', 'layer.json']);
+const TREE_ENTRIES = new Set(['tileset.json', 'layer.json', 'tiles.json']);
 
 /** The claim a layer's URL makes (its folder for a tree of tiles, else the file itself). */
 export function claimOf(url: string, visibility: Visibility): DataClaim {
