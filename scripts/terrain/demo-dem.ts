@@ -210,12 +210,14 @@ export function demoWater(): { type: 'FeatureCollection'; features: unknown[] } 
   };
 }
 
-/** Writes `<dir>/thu-dau-mot-water.geojson` (small, so always; atomically). Returns its path. */
+/** Writes `<dir>/thu-dau-mot-water.geojson` unless it already holds the same (atomically). Returns its path. */
 export async function ensureDemoWater(dir: string): Promise<string> {
   const file = path.join(dir, DEMO_WATER_FILE);
+  const text = `${JSON.stringify(demoWater())}\n`;
+  if ((await readFile(file, 'utf8').catch(() => '')) === text) return file;
   await mkdir(dir, { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(demoWater())}\n`);
+  await writeFile(tmp, text);
   await rename(tmp, file);
   return file;
 }
