@@ -1,14 +1,20 @@
 /**
  * Child process of the tiler benchmark: tiles one input and prints one JSON line with the
  * report and this process's peak RSS, so every case starts from a fresh heap.
- * Usage: tsx scripts/bench/tile-once.ts <out> <input...>
+ * Usage: tsx scripts/bench/tile-once.ts [--spill-mb=<n>] <out> <input...>
  */
 import { rm } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { TILE_DEFAULTS, tileBuildings } from '../../tiler/src/tile.js';
 
-const [out, ...inputs] = process.argv.slice(2);
-if (!out || inputs.length === 0) throw new Error('usage: tile-once.ts <out> <input...>');
-const options = { ...TILE_DEFAULTS, out, maxRejected: 1_000_000 };
+const { values, positionals } = parseArgs({
+  options: { 'spill-mb': { type: 'string' } },
+  allowPositionals: true,
+});
+const [out, ...inputs] = positionals;
+if (!out || inputs.length === 0) throw new Error('usage: tile-once.ts [--spill-mb=<n>] <out> <input...>');
+const spill = values['spill-mb'] === undefined ? {} : { spillMB: Number(values['spill-mb']) };
+const options = { ...TILE_DEFAULTS, out, maxRejected: 1_000_000, ...spill };
 await rm(out, { recursive: true, force: true });
 const report = await tileBuildings(inputs, options);
 // maxRSS is in kilobytes; taken before the rerun, which reads nothing.

@@ -30,10 +30,13 @@ const BENCH_DIR = path.join(REPO_ROOT, 'build/bench');
 interface Case {
   name: string;
   input: () => Promise<string>;
+  /** `--spill-mb` for the run (default: the tiler's). */
+  spillMB?: number;
 }
 
-const synthetic = (n: number, label: string): Case => ({
-  name: `synthetic-${label}`,
+const synthetic = (n: number, label: string, spillMB?: number): Case => ({
+  name: `synthetic-${label}${spillMB === undefined ? '' : '-spill'}`,
+  ...(spillMB === undefined ? {} : { spillMB }),
   input: () =>
     writeSyntheticProvince(
       path.join(GENERATED_DIR, 'buildings.geojson'),
@@ -50,6 +53,8 @@ const CASES: Case[] = [
   synthetic(10_000, '10k'),
   synthetic(100_000, '100k'),
   synthetic(1_000_000, '1M'),
+  // The same province with only 64 MB of rings and text in memory: what bounded memory costs.
+  synthetic(1_000_000, '1M', 64),
 ];
 
 /** Bytes of a glb split into metadata (EXT_structural_metadata buffer views) and the rest. */
@@ -155,7 +160,14 @@ async function main() {
     const started = performance.now();
     const { stdout } = await run(
       process.execPath,
-      ['--import', 'tsx', path.join(REPO_ROOT, 'scripts/bench/tile-once.ts'), out, input],
+      [
+        '--import',
+        'tsx',
+        path.join(REPO_ROOT, 'scripts/bench/tile-once.ts'),
+        ...(c.spillMB === undefined ? [] : [`--spill-mb=${c.spillMB}`]),
+        out,
+        input,
+      ],
       { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096' } },
     );
     const wall = (performance.now() - started) / 1000;
@@ -185,6 +197,7 @@ async function main() {
       metadata_bytes_per_building_gz: round(s.metadataGz / n, 1),
       tiles: s.files,
       peak_rss_mb: Math.round(peakRssMb),
+      spilled_mb: round(report.spilledBytes / 2 ** 20, 1),
       floor_seconds: round(floorSeconds, 2),
       floor_ratio: round(report.seconds / floorSeconds, 2),
       rerun_seconds: round(rerunSeconds, 3),
@@ -199,12 +212,12 @@ async function main() {
     await rm(`${out}.3tz`, { force: true });
   }
   console.log(
-    '\ncase             buildings   bld/s   B/bld  B/bld gz  geom gz  meta gz  peak RSS  floor ×  rerun',
+    '\ncase                 buildings   bld/s   B/bld  B/bld gz  geom gz  meta gz  peak RSS  spilled  floor ×  rerun',
   );
   for (const r of rows) {
     console.log(
       [
-        String(r.case).padEnd(15),
+        String(r.case).padEnd(19),
         String(r.buildings).padStart(10),
         String(r.buildings_per_s).padStart(7),
         String(r.bytes_per_building).padStart(7),
@@ -212,6 +225,7 @@ async function main() {
         String(r.geometry_bytes_per_building_gz).padStart(8),
         String(r.metadata_bytes_per_building_gz).padStart(8),
         `${r.peak_rss_mb} MB`.padStart(9),
+        `${r.spilled_mb} MB`.padStart(8),
         String(r.floor_ratio).padStart(8),
         `${(Number(r.rerun_ratio) * 100).toFixed(1)}%`.padStart(6),
       ].join(' '),
@@ -219,7 +233,7 @@ async function main() {
   }
   for (const r of rows) {
     console.log(
-      `3tz archive ${String(r.case).padEnd(15)} ${String(r.archive_bytes_per_building).padStart(7)} B/bld, ` +
+      `3tz archive ${String(r.case).padEnd(19)} ${String(r.archive_bytes_per_building).padStart(7)} B/bld, ` +
         `packed in ${r.archive_seconds} s`,
     );
   }

@@ -1,6 +1,6 @@
 import type { Rejection } from './buildings/footprint.js';
 import { type NormaliseOptions, normaliseFeature } from './buildings/normalise.js';
-import { FootprintStore } from './buildings/store.js';
+import { FootprintStore, type FootprintStoreOptions } from './buildings/store.js';
 import { checkPlausible, resolveCrs, toWgs84 } from './crs/index.js';
 import { type OpenOptions, openSource, type SourceFeature } from './sources/index.js';
 import { reprojectFeature, sampleVertices } from './sources/reproject.js';
@@ -19,6 +19,8 @@ export interface ReadOptions extends Pick<OpenOptions, 'layer' | 'encoding' | 'u
   normalise: NormaliseOptions;
   /** Terrain to stand buildings on: each base is the lowest terrain height under its footprint. */
   terrain?: TerrainSampler;
+  /** How the footprints are held: past `spillBytes`, rings and text move to a file (store.ts). */
+  store?: FootprintStoreOptions;
 }
 
 /** What was learnt about one input, for report.json and the summary. */
@@ -50,7 +52,21 @@ export async function readFootprints(
   options: ReadOptions,
   onProgress?: (done: number) => void,
 ): Promise<ReadResult> {
-  const store = new FootprintStore();
+  const store = new FootprintStore(options.store);
+  try {
+    return await readInto(store, inputs, options, onProgress);
+  } catch (error) {
+    store.dispose();
+    throw error;
+  }
+}
+
+async function readInto(
+  store: FootprintStore,
+  inputs: readonly string[],
+  options: ReadOptions,
+  onProgress?: (done: number) => void,
+): Promise<ReadResult> {
   const rejected: Rejection[] = [];
   const sources: SourceReport[] = [];
   let featuresRead = 0;
@@ -112,5 +128,6 @@ export async function readFootprints(
     }
   }
   onProgress?.(featuresRead);
+  store.trim();
   return { store, rejected, sources, featuresRead };
 }

@@ -42,6 +42,40 @@ describe('tileBuildings on real OSM footprints', () => {
     expect(files.sort()).toEqual(['build-state.json', 'report.json', 'tiles', 'tileset.json']);
   });
 
+  it('writes the same tiles when footprints spill to disk (--spill-mb), and leaves no file behind', async () => {
+    const spilledOut = path.join(work, 'osm-spilled');
+    // 20 kB: the 705 buildings' rings and text (~150 kB) move to the file early in reading. One
+    // worker thread: batches for workers are read from the file too.
+    const spilled = await tileBuildings([OSM], {
+      ...TILE_DEFAULTS,
+      out: spilledOut,
+      partition: { ...TILE_DEFAULTS.partition, maxFeatures: 100 },
+      spillMB: 0.02,
+      threads: 1,
+    });
+    expect(report.spilledBytes).toBe(0);
+    expect(spilled.spilledBytes).toBeGreaterThan(100_000);
+    expect(spilled.repairs).toEqual(report.repairs);
+    const glbs = async (dir: string) =>
+      (await readdir(path.join(dir, 'tiles'), { recursive: true }))
+        .map(String)
+        .filter((f) => f.endsWith('.glb'))
+        .sort();
+    const files = await glbs(out);
+    expect(await glbs(spilledOut)).toEqual(files);
+    for (const f of files) {
+      const [a, b] = await Promise.all([out, spilledOut].map((d) => readFile(path.join(d, 'tiles', f))));
+      expect(b!.equals(a!), f).toBe(true);
+    }
+    const tileset = async (dir: string) => {
+      const t = JSON.parse(await readFile(path.join(dir, 'tileset.json'), 'utf8'));
+      delete t.asset.tilesetVersion;
+      return t;
+    };
+    expect(await tileset(spilledOut)).toEqual(await tileset(out));
+    expect((await readdir(work)).filter((f) => f.includes('spill'))).toEqual(['osm-spilled']);
+  });
+
   it('is valid: 0 glTF-Validator errors, content inside bounding volumes, children inside parents', async () => {
     const check = await checkTileset(path.join(out, 'tileset.json'));
     expect(check.problems).toEqual([]);
@@ -130,6 +164,18 @@ describe('bad input', () => {
     expect(output).not.toMatch(/\n\s+at /); // no stack trace
     const left = (await readdir(work)).filter((f) => f.includes(`out-${name}`));
     expect(left).toEqual([]); // neither the output nor a staging folder
+  });
+
+  it('--spill-mb: 0 spills from the first building and says so; a bad value is refused', async () => {
+    const out = path.join(work, 'out-spill-cli');
+    const ok = await cli(['tile', OSM, '--out', out, '--spill-mb', '0', '--quiet']);
+    expect(ok.code).toBe(0);
+    expect(ok.output).toMatch(/buildings written: 705 /);
+    expect(ok.output).toMatch(/spilled: +0\.\d MB of rings and text to a temporary file/);
+    const bad = await cli(['tile', OSM, '--out', path.join(work, 'out-spill-bad'), '--spill-mb', 'lots']);
+    expect(bad.code).toBe(1);
+    expect(bad.output).toMatch(/--spill-mb must be a whole number ≥ 0, got "lots"/);
+    expect((await readdir(work)).filter((f) => f.includes('spill-bad'))).toEqual([]);
   });
 
   it('keeps the previous tileset when a rerun fails', async () => {

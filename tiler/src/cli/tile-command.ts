@@ -5,6 +5,7 @@ import { formatBytes, UNZIP_LIMITS, unzipFlags } from '../sources/index.js';
 import { VERTICAL_DATUMS, type VerticalDatum } from '../terrain/datum.js';
 import {
   RejectedFeaturesError,
+  SPILL_MB_DEFAULT,
   TILE_DEFAULTS,
   type TileOptions,
   type TileReport,
@@ -39,6 +40,8 @@ Options:
   --max-rejected <n>      bad features tolerated (listed in report.json)     [${D.maxRejected}]
   --compression <c>       meshopt (quantized + EXT_meshopt_compression) or none [${D.glb.compression}]
   --threads <n>           worker threads for meshing                         [cores; 0 below 20k buildings]
+  --spill-mb <n>          MB of footprint rings and text kept in memory; past it they
+                          go to a temporary file beside --out (bounded memory)   [${SPILL_MB_DEFAULT}]
   --terrain <dem>         stand buildings on this terrain (GeoTIFF/.hgt, repeatable): the
                           base is the lowest height under the footprint, as bdtwin terrain draws it
   --vertical-datum <d>    egm96 (heights above the geoid, as SRTM) or ellipsoid  [egm96]
@@ -69,6 +72,7 @@ export async function tileCommand(argv: string[]): Promise<number> {
         'max-rejected': { type: 'string' },
         compression: { type: 'string' },
         threads: { type: 'string' },
+        'spill-mb': { type: 'string' },
         terrain: { type: 'string', multiple: true },
         'vertical-datum': { type: 'string' },
         force: { type: 'boolean' },
@@ -105,6 +109,7 @@ export async function tileCommand(argv: string[]): Promise<number> {
     ['max-vertices', D.partition.maxVertices],
     ['max-rejected', D.maxRejected],
     ['threads', -1],
+    ['spill-mb', SPILL_MB_DEFAULT],
   ] as const) {
     const v = intOption(values[name] as string | undefined, name, fallback);
     if (typeof v === 'string') return fail(v);
@@ -144,6 +149,7 @@ export async function tileCommand(argv: string[]): Promise<number> {
     normalise: { ...D.normalise, attributes, height: { ...D.normalise.height, storeyHeightM: storeyHeight } },
     glb: { ...D.glb, compression },
     ...(ints.threads! >= 0 ? { threads: ints.threads! } : {}),
+    spillMB: ints['spill-mb']!,
     ...(values.force === true ? { force: true } : {}),
     ...(values.archive === true ? { archive: true } : {}),
     ...(Array.isArray(values.terrain) && values.terrain.length > 0
@@ -224,6 +230,10 @@ export function summary(report: TileReport, out: string): string {
   const reasons = new Map<string, number>();
   for (const r of report.rejected) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
   for (const [reason, n] of [...reasons].slice(0, 10)) lines.push(`  ${n} × ${reason}`);
+  if (report.spilledBytes > 0)
+    lines.push(
+      `spilled:           ${(report.spilledBytes / 1e6).toFixed(1)} MB of rings and text to a temporary file (--spill-mb)`,
+    );
   if (archive) lines.push(archive);
   lines.push(`wrote ${out}/tileset.json in ${report.seconds.toFixed(1)} s (report: ${out}/report.json)`);
   return lines.join('\n');

@@ -34,6 +34,23 @@ export interface LodItem {
   vertices: number;
 }
 
+/** The same as columns, item `i` at index `i` (no million small objects for a province). */
+export interface LodColumns {
+  sizeM: Float64Array;
+  errorM: Float64Array;
+  vertices: Float64Array;
+}
+
+function lodColumns(items: readonly LodItem[] | LodColumns): LodColumns {
+  if (!Array.isArray(items)) return items as LodColumns;
+  const list = items as readonly LodItem[];
+  return {
+    sizeM: Float64Array.from(list, (it) => it.sizeM),
+    errorM: Float64Array.from(list, (it) => it.errorM),
+    vertices: Float64Array.from(list, (it) => it.vertices),
+  };
+}
+
 export interface LodTile {
   /** Indices of the buildings this tile draws (all its items for a leaf). */
   items: number[];
@@ -54,26 +71,17 @@ export function visualSizeM(heightM: number, footprintAreaM2: number): number {
   return Math.max(heightM, Math.sqrt(Math.max(0, footprintAreaM2)));
 }
 
-export function planLod(root: QuadNode, items: readonly LodItem[], budget: LodBudget): LodPlan {
+export function planLod(root: QuadNode, input: readonly LodItem[] | LodColumns, budget: LodBudget): LodPlan {
+  const items = lodColumns(input);
+  const { sizeM } = items;
   // One global order (largest first, then input order) makes every subtree's list a sub-list
-  // of its parent's, which is what keeps the plan consistent across levels.
-  const order = items.map((_, i) => i).sort((a, b) => items[b]!.sizeM - items[a]!.sizeM || a - b);
-  const rank = new Int32Array(items.length);
+  // of its parent's, which is what keeps the plan consistent across levels. Subtrees are kept
+  // as sorted lists of ranks (typed arrays, sorted natively), item = order[rank].
+  const order = Uint32Array.from(sizeM, (_, i) => i).sort((a, b) => sizeM[b]! - sizeM[a]! || a - b);
+  const rank = new Int32Array(order.length);
   order.forEach((item, r) => {
     rank[item] = r;
   });
-
-  // Items of each subtree in rank order, gathered bottom-up.
-  const subtree = new Map<QuadNode, number[]>();
-  const gather = (node: QuadNode): number[] => {
-    const list =
-      node.children.length === 0
-        ? [...node.items].sort((a, b) => rank[a]! - rank[b]!)
-        : mergeByRank(node.children.map(gather), rank);
-    subtree.set(node, list);
-    return list;
-  };
-  gather(root);
 
   const byLevel: QuadNode[][] = [];
   const walk = (node: QuadNode) => {
@@ -87,19 +95,33 @@ export function planLod(root: QuadNode, items: readonly LodItem[], budget: LodBu
   const tiles = new Map<QuadNode, LodTile>();
   const levelErrorM: number[] = [];
   const levelThresholdM: number[] = [];
-  for (const [level, nodes] of byLevel.entries()) {
-    if (!nodes) continue;
+  // Levels are independent once each node's subtree list is known, so they are planned bottom
+  // up: a level's lists are merged from the one below, and only two levels' lists (≤ 2 × 4
+  // bytes per building) are ever held.
+  let below = new Map<QuadNode, Int32Array>();
+  for (let level = byLevel.length - 1; level >= root.level; level--) {
+    const nodes = byLevel[level]!;
+    const lists = new Map<QuadNode, Int32Array>();
+    for (const node of nodes) {
+      lists.set(
+        node,
+        node.children.length === 0
+          ? Int32Array.from(node.items, (i) => rank[i]!).sort()
+          : mergeSorted(node.children.map((c) => below.get(c)!)),
+      );
+    }
     const parents = nodes.filter((n) => n.children.length > 0);
     // The size of the first building that no longer fits; the level keeps only larger ones.
     let threshold = 0;
     for (const node of parents) {
       let vertices = 0;
       let features = 0;
-      for (const i of subtree.get(node)!) {
-        vertices += items[i]!.vertices;
+      for (const r of lists.get(node)!) {
+        const i = order[r]!;
+        vertices += items.vertices[i]!;
         features++;
         if (vertices > budget.maxVertices || features > budget.maxFeatures) {
-          threshold = Math.max(threshold, items[i]!.sizeM);
+          threshold = Math.max(threshold, sizeM[i]!);
           break;
         }
       }
@@ -110,9 +132,10 @@ export function planLod(root: QuadNode, items: readonly LodItem[], budget: LodBu
     const kept = new Map<QuadNode, number[]>();
     for (const node of parents) {
       const keep: number[] = [];
-      for (const i of subtree.get(node)!) {
-        if (items[i]!.sizeM > threshold) keep.push(i);
-        else errorM = Math.max(errorM, items[i]!.errorM);
+      for (const r of lists.get(node)!) {
+        const i = order[r]!;
+        if (sizeM[i]! > threshold) keep.push(i);
+        else errorM = Math.max(errorM, items.errorM[i]!);
       }
       kept.set(node, keep);
     }
@@ -125,12 +148,21 @@ export function planLod(root: QuadNode, items: readonly LodItem[], budget: LodBu
       if (node.children.length === 0) tiles.set(node, { items: node.items, geometricErrorM: 0 });
       else tiles.set(node, { items: kept.get(node)!, geometricErrorM: levelErrorM[level]! });
     }
+    below = lists;
   }
   return { tiles, levelErrorM, levelThresholdM };
 }
 
-function mergeByRank(lists: number[][], rank: Int32Array): number[] {
-  const out: number[] = [];
-  for (const l of lists) for (const i of l) out.push(i);
-  return out.sort((a, b) => rank[a]! - rank[b]!);
+/** Sorted lists merged into one sorted list. */
+function mergeSorted(lists: Int32Array[]): Int32Array {
+  if (lists.length === 1) return lists[0]!;
+  let length = 0;
+  for (const l of lists) length += l.length;
+  const out = new Int32Array(length);
+  let at = 0;
+  for (const l of lists) {
+    out.set(l, at);
+    at += l.length;
+  }
+  return out.sort();
 }

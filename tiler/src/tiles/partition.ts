@@ -22,9 +22,32 @@ export const PARTITION_DEFAULTS: PartitionOptions = { maxFeatures: 4000, maxVert
 const GLOBAL_SIZE_DEG = 360;
 
 export interface PartitionItem {
+  /** Centroid longitude and latitude, degrees. */
   lonDeg: number;
   latDeg: number;
+  /** Vertices of the item's mesh, for the per-tile budget. */
   vertices: number;
+}
+
+/**
+ * The same as columns, item `i` at index `i`: a province's million buildings as three typed
+ * arrays (24 MB) instead of a million objects (~80 MB of heap).
+ */
+export interface PartitionColumns {
+  lonDeg: Float64Array;
+  latDeg: Float64Array;
+  vertices: Float64Array;
+}
+
+/** Items as columns (arrays of objects are converted; columns are used as they are). */
+export function partitionColumns(items: readonly PartitionItem[] | PartitionColumns): PartitionColumns {
+  if (!Array.isArray(items)) return items as PartitionColumns;
+  const list = items as readonly PartitionItem[];
+  return {
+    lonDeg: Float64Array.from(list, (it) => it.lonDeg),
+    latDeg: Float64Array.from(list, (it) => it.latDeg),
+    vertices: Float64Array.from(list, (it) => it.vertices),
+  };
 }
 
 /** A quadtree node; `level/x/y` is its address in the global quadtree (x grows east, y grows north). */
@@ -40,19 +63,22 @@ export interface QuadNode {
 }
 
 export function partition(
-  items: readonly PartitionItem[],
+  input: readonly PartitionItem[] | PartitionColumns,
   options: PartitionOptions = PARTITION_DEFAULTS,
 ): QuadNode {
   if (options.maxFeatures > 65_535) throw new RangeError('maxFeatures must be ≤ 65,535 (16-bit feature ids)');
+  const items = partitionColumns(input);
   let west = Infinity;
   let south = Infinity;
   let east = -Infinity;
   let north = -Infinity;
-  for (const it of items) {
-    if (it.lonDeg < west) west = it.lonDeg;
-    if (it.lonDeg > east) east = it.lonDeg;
-    if (it.latDeg < south) south = it.latDeg;
-    if (it.latDeg > north) north = it.latDeg;
+  for (let i = 0; i < items.lonDeg.length; i++) {
+    const lon = items.lonDeg[i]!;
+    const lat = items.latDeg[i]!;
+    if (lon < west) west = lon;
+    if (lon > east) east = lon;
+    if (lat < south) south = lat;
+    if (lat > north) north = lat;
   }
   // Cells come from one global quadtree (level 0: a 360° square from 180° W, 90° S), so a tile's
   // address depends only on where its buildings are: a change elsewhere never renames it, which
@@ -73,16 +99,16 @@ export function partition(
     x,
     y,
     cell: [x * size - 180, y * size - 90, (x + 1) * size - 180, (y + 1) * size - 90],
-    items: items.map((_, i) => i),
+    items: Array.from(items.lonDeg, (_, i) => i),
     children: [],
   };
   split(root, items, options);
   return root;
 }
 
-function split(node: QuadNode, items: readonly PartitionItem[], options: PartitionOptions) {
+function split(node: QuadNode, items: PartitionColumns, options: PartitionOptions) {
   let vertices = 0;
-  for (const i of node.items) vertices += items[i]!.vertices;
+  for (const i of node.items) vertices += items.vertices[i]!;
   const fits = node.items.length <= options.maxFeatures && vertices <= options.maxVertices;
   if (fits || node.level >= options.maxDepth || node.items.length <= 1) return;
   const [w, s, e, n] = node.cell;
@@ -101,8 +127,7 @@ function split(node: QuadNode, items: readonly PartitionItem[], options: Partiti
     };
   });
   for (const i of node.items) {
-    const it = items[i]!;
-    const q = (it.lonDeg >= midLon ? 1 : 0) | (it.latDeg >= midLat ? 2 : 0);
+    const q = (items.lonDeg[i]! >= midLon ? 1 : 0) | (items.latDeg[i]! >= midLat ? 2 : 0);
     quads[q]!.items.push(i);
   }
   node.items = [];
