@@ -33,6 +33,7 @@ import { PreparedUnit } from '../../tiler/src/catalog/coverage.js';
 import { type Polygon, toLocal } from '../../tiler/src/catalog/geometry.js';
 import { addLayer, type TiledForm } from '../../tiler/src/catalog/import.js';
 import { startServer } from '../../tiler/src/serve/server.js';
+import { launchChromium } from '../../web/test/browser.js';
 import { parcelGrid } from '../catalog/parcels.js';
 import { ensureWebBuild, REPO_ROOT } from '../demo.js';
 
@@ -52,7 +53,6 @@ interface CatalogBenchHooks {
 declare const window: { __bdtwin?: ViewHooks; __bdtwinCatalog?: CatalogBenchHooks };
 
 const BENCH_DIR = path.join(REPO_ROOT, 'build/bench/catalog');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const { values } = parseArgs({
   options: {
@@ -221,21 +221,7 @@ async function browserRun(
   url: string,
   run: (page: Page) => Promise<Record<string, unknown>>,
 ): Promise<Record<string, unknown>> {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--enable-unsafe-swiftshader',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
     await page.goto(url, { waitUntil: 'load' });

@@ -22,9 +22,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Story, StoryCamera } from '../../tiler/src/api/kiosk.js';
 import { startServer } from '../../tiler/src/serve/server.js';
+import { launchChromium } from '../../web/test/browser.js';
 import { ensureDemo, ensureWebBuild, REPO_ROOT } from '../demo.js';
 
 const { values: args } = parseArgs({
@@ -187,20 +188,7 @@ async function main() {
   // Overview → market → pagoda → river: a wide view, two close-ups, a low river view.
   const keyframes = story.stops.slice(0, 4).map((s) => s.view.camera);
   const server = await startServer({ port: 0, dataDir, webDir });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--enable-unsafe-swiftshader',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const runs: Run[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {

@@ -28,9 +28,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { runSimulator, SIMULATE_DEFAULTS } from '../../tiler/src/feeds/sim/simulate.js';
 import { startServer } from '../../tiler/src/serve/server.js';
+import { launchChromium } from '../../web/test/browser.js';
 import { ensureDemo, ensureWebBuild } from '../demo.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -59,7 +60,6 @@ const SCRUB_EVERY_S = num(values['scrub-every-s'], 45, 'scrub-every-s');
 const SENSOR_S = num(values['sensor-s'], 2, 'sensor-s');
 const TRAFFIC_S = num(values['traffic-s'], 5, 'traffic-s');
 const [VW, VH] = (values.viewport ?? '1280x720').split('x').map(Number) as [number, number];
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const REFERENCE = 'ward-thu-dau-mot';
 const TOLERANCE = 0.1;
 
@@ -149,20 +149,7 @@ async function main(): Promise<void> {
     return undefined;
   });
 
-  const browser = await chromium.launch({
-    executablePath: path.resolve(CHROMIUM),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--enable-unsafe-swiftshader',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: VW, height: VH }, deviceScaleFactor: 1 });
   await context.addInitScript({ path: path.join(ROOT, 'web/test/gpu-counter.js') });
   const page = await context.newPage();

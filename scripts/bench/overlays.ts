@@ -34,11 +34,11 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import fastifyWebsocket from '@fastify/websocket';
-import { chromium } from 'playwright-core';
 import type { WebSocket } from 'ws';
 import type { AirStationState, FeedEntity, VehicleState } from '../../tiler/src/api/feeds.js';
 import { aqiBandOf } from '../../tiler/src/api/feeds.js';
 import { createServer } from '../../tiler/src/serve/server.js';
+import { launchChromium } from '../../web/test/browser.js';
 import { ensureDemo, ensureWebBuild } from '../demo.js';
 
 const { values } = parseArgs({
@@ -52,7 +52,6 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds ?? 12);
 const MOVERS = Number(values.movers ?? 5000);
 const SENSORS = Number(values.sensors ?? 2000);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VIEWPORT = { width: 1280, height: 720 };
 const FLUSH_MS = 25;
 /** Frame timing: rounds of shown / hidden + feed / hidden + paused, each this long. */
@@ -281,20 +280,7 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : 0;
   hub.start();
 
-  const browser = await chromium.launch({
-    executablePath: path.resolve(CHROMIUM),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--enable-unsafe-swiftshader',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const results: (LiveResult | ReplayResult)[] = [];
   try {
     const page = await browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
