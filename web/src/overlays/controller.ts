@@ -70,6 +70,11 @@ const MAX_ANIMATION_PAUSE_MS = 1_000;
 /** React re-renders at most this often from data (the scene itself updates at once). */
 const VIEW_THROTTLE_MS = 250;
 const PRUNE_INTERVAL_MS = 10_000;
+/**
+ * Longest a replay seek holds the render loop while it waits for the hub (see `holdFrames`):
+ * a slow answer must not freeze the camera for longer.
+ */
+const SEEK_HOLD_MS = 1_000;
 /** Update timings kept for statistics (bench, test hooks). */
 const TIMING_RING = 4096;
 /** Applying feed data yields to rendering and input after about this long (ms). */
@@ -155,6 +160,9 @@ export class OverlayController {
   private frameWaiters: (() => void)[] = [];
   lastSeek: SeekTiming | undefined;
   private destroyed = false;
+  /** A seek holding the render loop (`holdFrames`). */
+  private renderHold: { token: number; timer: ReturnType<typeof setTimeout> } | undefined;
+  private holdTokens = 0;
 
   constructor(twin: TwinScene, options: OverlayOptions = {}) {
     this.twin = twin;
@@ -214,6 +222,7 @@ export class OverlayController {
 
   destroy(): void {
     this.destroyed = true;
+    this.releaseFrames();
     this.client.stop();
     this.replay.cancel();
     for (const c of this.cleanups.splice(0)) c();
@@ -293,18 +302,24 @@ export class OverlayController {
     if (this.animationTimer) clearTimeout(this.animationTimer);
     this.animationTimer = undefined;
     this.patch({ mode: 'replay', replayAt: atMs, replayLoading: true, replayError: null }, true);
+    const release = this.holdFrames(SEEK_HOLD_MS);
     let state: Awaited<ReturnType<ReplayFetcher['seek']>>;
     try {
       state = await this.replay.seek(atMs);
     } catch (error) {
+      release();
       this.patch({ replayLoading: false, replayError: (error as Error).message }, true);
       return undefined;
     }
-    if (!state || this.view.mode !== 'replay') return undefined;
+    if (!state || this.view.mode !== 'replay') {
+      release();
+      return undefined;
+    }
     const t1 = performance.now();
     this.apply(state.entities, true, atMs, false);
     this.replayAlerts = replayAlertItems(state.entities.filter(isAlert));
     const t2 = performance.now();
+    release();
     this.patch({ replayLoading: false, alerts: this.replayAlerts }, true);
     await this.nextFrame();
     const timing = {
@@ -321,6 +336,7 @@ export class OverlayController {
   /** Back to live: redraws the client's latest state and follows the feed again. */
   live(): void {
     this.replay.cancel();
+    this.releaseFrames();
     this.dropJobs();
     this.replayAlerts = null;
     this.view = { ...this.view, mode: 'live', replayAt: null, replayLoading: false, replayError: null };
@@ -536,6 +552,35 @@ export class OverlayController {
     }
     if (this.selectedKey !== null) this.select(null);
     return false;
+  }
+
+  /**
+   * Holds Cesium's render loop until the returned function is called (or `maxMs` passes): while
+   * a seek waits for the hub, a frame of the outgoing state would only delay the answer — on
+   * software WebGL one frame holds the main thread ~0.5 s. A newer hold replaces an older one,
+   * whose release then does nothing. A loop stopped by someone else (Cesium stops it after a
+   * render error) is left alone.
+   */
+  private holdFrames(maxMs: number): () => void {
+    const { viewer } = this.twin;
+    if (this.renderHold) clearTimeout(this.renderHold.timer);
+    else if (!viewer.useDefaultRenderLoop) return () => {};
+    const token = ++this.holdTokens;
+    viewer.useDefaultRenderLoop = false;
+    const release = () => {
+      if (this.renderHold?.token === token) this.releaseFrames();
+    };
+    this.renderHold = { token, timer: setTimeout(release, maxMs) };
+    return release;
+  }
+
+  /** Ends any hold: the render loop runs again. */
+  private releaseFrames(): void {
+    if (!this.renderHold) return;
+    clearTimeout(this.renderHold.timer);
+    this.renderHold = undefined;
+    const { viewer } = this.twin;
+    if (!viewer.isDestroyed()) viewer.useDefaultRenderLoop = true;
   }
 
   private requestRender(): void {
