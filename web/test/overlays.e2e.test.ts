@@ -315,7 +315,10 @@ describe.skipIf(!HAVE_CHROMIUM)('live overlays (headless Chromium, real hub + si
     const busT0 = Date.now();
     busTimer = setInterval(() => void postBuses(base, Date.now(), busT0).catch(() => {}), 1_000);
     const bus = 'vehicle:e2e-bus-0';
-    await expect.poll(() => page.evaluate((k) => window.__bdtwin!.overlays!.vehicle(k), bus)).not.toBeNull();
+    // Hub → /ws → feed worker → a paced slice: seconds on a loaded machine, not the 1 s default.
+    await expect
+      .poll(() => page.evaluate((k) => window.__bdtwin!.overlays!.vehicle(k), bus), { timeout: 15_000 })
+      .not.toBeNull();
     await page.waitForTimeout(2_500);
     const a = await page.evaluate((k) => window.__bdtwin!.overlays!.vehicle(k)!, bus);
     const shotA = await page.screenshot({ path: path.join(OUT, 'overlays-buses-1.png') });
