@@ -152,6 +152,24 @@ async function main(): Promise<void> {
   const browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: VW, height: VH }, deviceScaleFactor: 1 });
   await context.addInitScript({ path: path.join(ROOT, 'web/test/gpu-counter.js') });
+  // An uncaught value that is not an Error reaches `pageerror` as a bare minified name with no
+  // stack; say what it was: its class, own keys and text.
+  // (A string, not a function: tsx would wrap its named functions in a `__name` helper the page
+  // does not have.)
+  await context.addInitScript({
+    content: `(() => {
+      const describe = (v) => {
+        if (v instanceof Error) return v.name + ': ' + v.message + '\\n' + (v.stack || '');
+        const keys = v && typeof v === 'object' ? Object.getOwnPropertyNames(v).slice(0, 12).join(',') : '';
+        let text = '';
+        try { text = String(v).slice(0, 300); } catch { text = '(no text)'; }
+        return typeof v + ' ' + ((v && v.constructor && v.constructor.name) || '') + ' {' + keys + '} ' + text;
+      };
+      addEventListener('unhandledrejection', (e) => console.error('[bench:uncaught] rejection: ' + describe(e.reason)));
+      addEventListener('error', (e) =>
+        console.error('[bench:uncaught] error: ' + describe(e.error) + ' at ' + e.filename + ':' + e.lineno + ':' + e.colno));
+    })();`,
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   const t0 = Date.now();
@@ -159,6 +177,9 @@ async function main(): Promise<void> {
   page.on('pageerror', (e) => {
     errors.push(e.message);
     log(`page error at ${minute().toFixed(1)} min: ${e.message}\n${e.stack ?? ''}`);
+  });
+  page.on('console', (m) => {
+    if (m.text().startsWith('[bench:uncaught]')) log(m.text());
   });
   const cdp = await context.newCDPSession(page);
 

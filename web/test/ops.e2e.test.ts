@@ -295,6 +295,39 @@ describe.skipIf(!HAVE_CHROMIUM)('operations centre /ops (headless Chromium, real
     await expect.poll(() => tile(page, 'aqi-worst'), { timeout: 30_000 }).toBe('350');
   }, 180_000);
 
+  it('recovers when the replacement is lost too, before it has drawn (a burst of losses)', async () => {
+    const before = await page.evaluate(() => {
+      window.__notReloaded = true;
+      return { generation: window.__bdtwinOps!.generation, recoveries: window.__bdtwinOps!.recoveries };
+    });
+    expect(await page.evaluate(() => window.__bdtwinOps!.loseContext())).toBe(true);
+    // As soon as the replacement has a canvas, and while it is still recovering, lose it too.
+    await page.waitForFunction(
+      (g) => {
+        const o = window.__bdtwinOps!;
+        return o.generation > g && o.recovering && o.loseContext();
+      },
+      before.generation,
+      { timeout: 30_000, polling: 20 },
+    );
+    await page.waitForFunction(
+      (g) => {
+        const o = window.__bdtwinOps!;
+        return o.generation > g + 1 && !o.recovering && o.frames > 0 && o.renderedFeatures > 0;
+      },
+      before.generation,
+      { timeout: Math.max(20_000, 3 * coldStartMs) },
+    );
+    const after = await page.evaluate(() => ({
+      notReloaded: window.__notReloaded,
+      recoveries: window.__bdtwinOps!.recoveries,
+      gpu: window.__gpuCounts!(),
+    }));
+    expect(after.recoveries).toBe(before.recoveries + 2);
+    expect(after.notReloaded).toBe(true);
+    expect(after.gpu.contexts).toBe(1);
+  }, 180_000);
+
   it('keeps JS heap and GPU objects flat over ~30 s of live feed after warm-up', async () => {
     const cdp = await context!.newCDPSession(page);
     // Measure twice in the same state: at the first ward, camera arrived, its tiles loaded

@@ -215,6 +215,7 @@ export class OverlayController {
     this.cleanups.push(() => clearInterval(prune));
     // Traffic is drawn on the roads layer's own lines, once the viewer has loaded them.
     void this.twin.settled.then(() => {
+      if (this.destroyed) return;
       const features = this.twin.roadFeatures();
       if (features) this.traffic.setRoads(roadSegments(features));
     });
@@ -222,6 +223,9 @@ export class OverlayController {
 
   destroy(): void {
     this.destroyed = true;
+    // A slice already queued (yieldTask) would touch primitives destroyed below: the uncaught
+    // "This object was destroyed" the ops soak saw after context losses.
+    this.jobs = [];
     this.releaseFrames();
     this.client.stop();
     this.replay.cancel();
@@ -416,6 +420,7 @@ export class OverlayController {
   // --- internals -----------------------------------------------------------------------------
 
   private onFeed(u: FeedUpdate): void {
+    if (this.destroyed) return;
     const alerts = u.entities.filter(isAlert);
     if (alerts.length || u.reset) this.alertBook.update(alerts, u.reset);
     this.patch(
@@ -447,7 +452,7 @@ export class OverlayController {
    */
   private runJob(): void {
     const job = this.jobs[0];
-    if (!job) return;
+    if (!job || this.destroyed) return;
     const t0 = job.sliceStart ?? performance.now();
     job.sliceStart = undefined;
     // The slice's clock started at t0: for a batch's first slice that is its arrival, so the

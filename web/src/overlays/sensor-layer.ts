@@ -172,6 +172,8 @@ export class SensorLayer {
     this.unlisten();
     this.unlistenLang();
     if (this.groundTimer) clearTimeout(this.groundTimer);
+    // A terrain query still out finds nothing to move (its billboards go with the collections).
+    this.items.clear();
     if (!this.scene.isDestroyed()) {
       this.scene.primitives.remove(this.billboards);
       this.scene.primitives.remove(this.labels);

@@ -51,6 +51,7 @@ export function OpsApp() {
   const runtime = useRef<OpsRuntime>({
     camera: settings.camera ?? null,
     generation: 0,
+    givenUp: -1,
     recoveries: 0,
     lostAt: 0,
     recoveryMs: [],
@@ -64,18 +65,17 @@ export function OpsApp() {
   const [tourState, setTourState] = useState<{ phase: TourPhase; stop: number }>({ phase: 'off', stop: -1 });
   const kpisRef = useRef<OpsKpis | null>(null);
 
-  /** The viewer is gone (context lost, render loop failed): build a new one, camera kept. */
-  const onLost = useCallback((reason: string, crashed = false) => {
+  /**
+   * Viewer `generation` is gone (context lost, render loop failed, or it crashed while being
+   * built): build a new one, camera kept. Each viewer is given up once — its context-loss event
+   * and its render error both report it, and one already replaced has nothing to report. A
+   * replacement that is lost too (a second loss while recovering: a flaky driver loses
+   * contexts in bursts) is replaced again, after a pause rather than in a tight loop.
+   */
+  const onLost = useCallback((reason: string, generation: number) => {
     const r = runtime.current;
-    if (r.lostAt && !crashed) return; // already recovering
-    if (crashed && r.lostAt) {
-      // The replacement viewer itself failed: try again shortly, not in a tight loop.
-      setTimeout(() => {
-        r.generation++;
-        setGeneration(r.generation);
-      }, 1_000);
-      return;
-    }
+    if (generation !== r.generation || r.givenUp === generation) return;
+    r.givenUp = generation;
     const viewer = r.scene?.viewer;
     if (viewer && !viewer.isDestroyed()) {
       try {
@@ -84,15 +84,21 @@ export function OpsApp() {
         /* keep the last known camera */
       }
     }
-    r.lostAt = performance.now();
+    const again = r.lostAt !== 0;
+    // Recovery time counts from the first loss until buildings are drawn again.
+    if (!again) r.lostAt = performance.now();
     r.recoveries++;
     r.lastLossReason = reason;
     r.scene = null;
-    console.warn(`[ops] 3D view lost (${reason}); rebuilding the viewer`);
+    console.warn(`[ops] 3D view lost (${reason}); rebuilding the viewer${again ? ' again' : ''}`);
     setRecovering(true);
     setScene(null);
-    r.generation++;
-    setGeneration(r.generation);
+    const rebuild = () => {
+      r.generation++;
+      setGeneration(r.generation);
+    };
+    if (again) setTimeout(rebuild, 1_000);
+    else rebuild();
   }, []);
 
   const onDrawn = useCallback(() => {
@@ -209,9 +215,10 @@ export function OpsApp() {
 
   return (
     <div className="ops" data-testid="ops" data-generation={generation}>
-      <ViewerBoundary onError={(reason) => onLost(reason, true)} generation={generation}>
+      <ViewerBoundary onError={(reason) => onLost(reason, generation)} generation={generation}>
         <Viewer key={generation} full {...OFFLINE_VIEWER_OPTIONS} showRenderLoopErrors={false}>
           <OpsBridge
+            generation={generation}
             budget={settings.budget}
             renderScale={settings.renderScale}
             runtime={runtime}
@@ -247,6 +254,7 @@ export function OpsApp() {
  * loss of its WebGL context, and tears everything down when React drops the viewer.
  */
 function OpsBridge({
+  generation,
   budget,
   renderScale,
   runtime,
@@ -254,11 +262,13 @@ function OpsBridge({
   onDrawn,
   onScene,
 }: {
+  /** This viewer's generation (the key of its <Viewer>). */
+  generation: number;
   budget: MemoryBudget;
   /** Cesium's resolutionScale once loaded (`?renderScale=`, 0.25–2; 1 by default). */
   renderScale: number;
   runtime: React.RefObject<OpsRuntime>;
-  onLost(reason: string): void;
+  onLost(reason: string, generation: number): void;
   onDrawn(): void;
   onScene(scene: OpsRuntime['scene']): void;
 }) {
@@ -289,10 +299,10 @@ function OpsBridge({
     });
     const { scene } = viewer;
     const canvas = scene.canvas;
-    const lost = () => onLost('webglcontextlost');
+    const lost = () => onLost('webglcontextlost', generation);
     canvas.addEventListener('webglcontextlost', lost);
     const offError = scene.renderError.addEventListener((_s: unknown, error: unknown) =>
-      onLost(`render error: ${error instanceof Error ? error.message : String(error)}`),
+      onLost(`render error: ${error instanceof Error ? error.message : String(error)}`, generation),
     );
     const offPost = scene.postRender.addEventListener(() => {
       r.frames++;
@@ -320,7 +330,7 @@ function OpsBridge({
         }
       }
     };
-  }, [viewer, budget, renderScale, runtime, onLost, onDrawn, onScene]);
+  }, [viewer, generation, budget, renderScale, runtime, onLost, onDrawn, onScene]);
   return null;
 }
 

@@ -15,6 +15,8 @@ export interface OpsRuntime {
   /** Where the camera was when the last viewer was lost (restored on the next one). */
   camera: CameraView | null;
   generation: number;
+  /** The last generation given up (its loss already handled): each viewer is replaced once. */
+  givenUp: number;
   recoveries: number;
   /** performance.now() of the loss being recovered from; 0 when not recovering. */
   lostAt: number;
