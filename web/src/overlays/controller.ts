@@ -281,6 +281,7 @@ export class OverlayController {
   }
 
   setLayerVisible(layer: OverlayLayer, show: boolean): void {
+    if (this.destroyed) return;
     if (layer === 'air' || layer === 'water') this.sensors.setVisible(layer, show);
     else if (layer === 'traffic') this.traffic.setVisible(show);
     else this.vehicles.setVisible(show);
@@ -290,6 +291,7 @@ export class OverlayController {
 
   /** Every overlay on or off at once (the benchmark's "hidden" case); keeps per-layer choices. */
   setAllVisible(show: boolean): void {
+    if (this.destroyed) return;
     this.sensors.setAllVisible(show);
     this.traffic.setVisible(show && this.view.visible.traffic);
     this.vehicles.setVisible(show && this.view.visible.vehicles);
@@ -298,6 +300,8 @@ export class OverlayController {
 
   /** Shows the scene as it was at `atMs`; resolves with timings once that state is drawn. */
   async seek(atMs: number): Promise<SeekTiming | undefined> {
+    // A scrub may reach a controller whose viewer went with a lost WebGL context.
+    if (this.destroyed || this.twin.viewer.isDestroyed()) return undefined;
     const t0 = performance.now();
     this.dropJobs();
     // Live glides would keep drawing frames (~0.5 s each on software WebGL) while the state
@@ -339,6 +343,7 @@ export class OverlayController {
 
   /** Back to live: redraws the client's latest state and follows the feed again. */
   live(): void {
+    if (this.destroyed) return;
     this.replay.cancel();
     this.releaseFrames();
     this.dropJobs();
@@ -568,6 +573,7 @@ export class OverlayController {
    */
   private holdFrames(maxMs: number): () => void {
     const { viewer } = this.twin;
+    if (viewer.isDestroyed()) return () => {};
     if (this.renderHold) clearTimeout(this.renderHold.timer);
     else if (!viewer.useDefaultRenderLoop) return () => {};
     const token = ++this.holdTokens;
@@ -589,8 +595,11 @@ export class OverlayController {
   }
 
   private requestRender(): void {
-    const { scene } = this.twin.viewer;
-    if (!scene.isDestroyed()) scene.requestRender();
+    // Late callbacks (a terrain query, a timer) may come after teardown: a destroyed Viewer has
+    // no scene to ask.
+    const { viewer } = this.twin;
+    if (this.destroyed || viewer.isDestroyed() || viewer.scene.isDestroyed()) return;
+    viewer.scene.requestRender();
   }
 
   private afterFrame(): void {

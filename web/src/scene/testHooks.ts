@@ -50,57 +50,82 @@ declare global {
   }
 }
 
+/**
+ * A class, not an object literal with getters: V8 keeps the accessors of one early literal, and
+ * the scene their closures hold, alive in the literal's allocation site — a viewer replaced
+ * after a WebGL context loss (/ops) stayed in memory for good.
+ */
+class SceneHooks implements BdtwinHooks {
+  readonly overlays?: OverlayHooks;
+
+  constructor(
+    private readonly twin: TwinScene,
+    overlays?: OverlayController,
+  ) {
+    if (overlays) this.overlays = overlayHooks(overlays);
+  }
+
+  get ready(): boolean {
+    return this.twin.layersSettled;
+  }
+
+  get tilesLoaded(): boolean {
+    return this.twin.tilesLoaded;
+  }
+
+  get renderedFeatures(): number {
+    return this.twin.renderedFeatures;
+  }
+
+  get selected(): BuildingProperties | null {
+    return this.twin.selected;
+  }
+
+  get errors(): string[] {
+    return this.twin.errorMessages();
+  }
+
+  worldToScreen(lonDeg: number, latDeg: number, heightM = 0): { x: number; y: number } | null {
+    const { scene } = this.twin.viewer;
+    const world = Cartesian3.fromDegrees(lonDeg, latDeg, heightM);
+    const win = SceneTransforms.worldToWindowCoordinates(scene, world);
+    if (!win) return null;
+    const rect = scene.canvas.getBoundingClientRect();
+    return { x: rect.left + win.x, y: rect.top + win.y };
+  }
+
+  groundHeight(lonDeg: number, latDeg: number): number | null {
+    return this.twin.viewer.scene.globe.getHeight(Cartographic.fromDegrees(lonDeg, latDeg)) ?? null;
+  }
+
+  terrainWater(): { hasWaterMask: boolean; coastTiles: number } {
+    const { globe } = this.twin.viewer.scene;
+    // Private but stable since 2014: the quadtree's list of tiles rendered last frame.
+    const surface = (globe as unknown as { _surface?: { _tilesToRender?: unknown[] } })._surface;
+    const tiles = (surface?._tilesToRender ?? []) as {
+      data?: { terrainData?: { waterMask?: { length: number } } };
+    }[];
+    return {
+      hasWaterMask: this.twin.viewer.terrainProvider.hasWaterMask,
+      coastTiles: tiles.filter((t) => t.data?.terrainData?.waterMask?.length === 256 * 256).length,
+    };
+  }
+
+  lookAt(view: LookAt): void {
+    this.twin.lookAt(view);
+  }
+
+  flyTo(view: LookAt, durationS?: number): Promise<boolean> {
+    return this.twin.flyTo(view, durationS);
+  }
+
+  cameraView(): CameraView {
+    return cameraViewOf(this.twin.viewer);
+  }
+}
+
 export function installTestHooks(twin: TwinScene, overlays?: OverlayController): () => void {
-  const hooks: BdtwinHooks = {
-    ...(overlays ? { overlays: overlayHooks(overlays) } : {}),
-    get ready() {
-      return twin.layersSettled;
-    },
-    get tilesLoaded() {
-      return twin.tilesLoaded;
-    },
-    get renderedFeatures() {
-      return twin.renderedFeatures;
-    },
-    get selected() {
-      return twin.selected;
-    },
-    get errors() {
-      return twin.errorMessages();
-    },
-    worldToScreen(lonDeg, latDeg, heightM = 0) {
-      const { scene } = twin.viewer;
-      const world = Cartesian3.fromDegrees(lonDeg, latDeg, heightM);
-      const win = SceneTransforms.worldToWindowCoordinates(scene, world);
-      if (!win) return null;
-      const rect = scene.canvas.getBoundingClientRect();
-      return { x: rect.left + win.x, y: rect.top + win.y };
-    },
-    groundHeight(lonDeg, latDeg) {
-      return twin.viewer.scene.globe.getHeight(Cartographic.fromDegrees(lonDeg, latDeg)) ?? null;
-    },
-    terrainWater() {
-      const { globe } = twin.viewer.scene;
-      // Private but stable since 2014: the quadtree's list of tiles rendered last frame.
-      const surface = (globe as unknown as { _surface?: { _tilesToRender?: unknown[] } })._surface;
-      const tiles = (surface?._tilesToRender ?? []) as {
-        data?: { terrainData?: { waterMask?: { length: number } } };
-      }[];
-      return {
-        hasWaterMask: twin.viewer.terrainProvider.hasWaterMask,
-        coastTiles: tiles.filter((t) => t.data?.terrainData?.waterMask?.length === 256 * 256).length,
-      };
-    },
-    lookAt(view) {
-      twin.lookAt(view);
-    },
-    flyTo(view, durationS) {
-      return twin.flyTo(view, durationS);
-    },
-    cameraView() {
-      return cameraViewOf(twin.viewer);
-    },
-  };
+  const hooks = new SceneHooks(twin, overlays);
   window.__bdtwin = hooks;
   return () => {
     if (window.__bdtwin === hooks) delete window.__bdtwin;
