@@ -237,10 +237,24 @@ describe.skipIf(!HAVE_CHROMIUM)('layer catalogue (headless Chromium)', () => {
     expect(String(picked.id)).toMatch(/^25747-\d{3}-\d{4}$/);
     expect(picked.ward).toBe('Thủ Dầu Một');
     await page.getByTestId('catalog-feature').waitFor({ state: 'visible' });
+    // The picked parcel is outlined, around the point clicked.
+    const outline = await page.evaluate(() => ({
+      rings: window.__bdtwinCatalog!.highlightRings,
+      ring: window.__bdtwinCatalog!.selected!.outline![0]!,
+    }));
+    expect(outline.rings).toBeGreaterThan(0);
+    const lons = outline.ring.filter((_, k) => k % 2 === 0);
+    const lats = outline.ring.filter((_, k) => k % 2 === 1);
+    expect(Math.min(...lons)).toBeLessThan(TDM.lon);
+    expect(Math.max(...lons)).toBeGreaterThan(TDM.lon);
+    expect(Math.min(...lats)).toBeLessThan(TDM.lat);
+    expect(Math.max(...lats)).toBeGreaterThan(TDM.lat);
+    await settle(page);
     await page.screenshot({ path: path.join(OUT, 'catalog-parcel-picked.png') });
 
     // Street level (over-zoomed beyond the tiles' z16: repainted sharp) and 4 km.
     await page.getByTestId('catalog-feature').getByRole('button').click();
+    expect(await page.evaluate(() => window.__bdtwinCatalog!.highlightRings)).toBe(0);
     for (const [name, range, pitch] of [
       ['street', 250, -35],
       ['4km', 4_000, -50],

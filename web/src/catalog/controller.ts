@@ -9,6 +9,7 @@ import type {
   LayerStyle,
   SectorId,
 } from './contracts';
+import { OutlineHighlight } from './highlight';
 import { type CatalogScene, loadCatalogLayer, type PickedFeature } from './layers';
 import { defaultOpacity } from './style';
 
@@ -66,12 +67,15 @@ export class CatalogController {
   /** Completeness map: which sector colours the wards (`overall` = mean), or null when off. */
   mapSector: SectorId | 'overall' | null = null;
   selected: SelectedFeature | null = null;
+  /** The picked feature's outline, for layers that cannot recolour one feature (vector tiles). */
+  readonly highlight: OutlineHighlight;
   error: string | undefined;
   ready = false;
 
   constructor(twin: TwinScene, onChange: () => void) {
     this.twin = twin;
     this.onChange = onChange;
+    this.highlight = new OutlineHighlight(twin.viewer.scene);
   }
 
   async start(): Promise<void> {
@@ -127,6 +131,7 @@ export class CatalogController {
   }
 
   private changed(): void {
+    this.highlight.show(this.selected?.outline);
     this.onChange();
   }
 
@@ -170,6 +175,8 @@ export class CatalogController {
     const entry = this.entry(id);
     if (!entry) return;
     entry.shown = shown;
+    // A hidden layer's feature is no longer picked (its card and outline go).
+    if (!shown && this.selected?.layerId === id) this.selected = null;
     if (entry.owner === 'twin') this.twin.setLayerShown(id, shown);
     else if (this.scenes.has(id)) this.scenes.get(id)!.setShown(shown);
     else if (shown) await this.ensureLoaded(entry);
@@ -323,6 +330,7 @@ export class CatalogController {
   destroy(): void {
     this.abort.abort();
     this.removePick?.();
+    this.highlight.clear();
     this.mapScene?.destroy();
     for (const scene of this.scenes.values()) scene.destroy();
     this.scenes.clear();

@@ -56,6 +56,8 @@ import { loadVectorTiles } from './vectorTileLayer';
 export interface PickedFeature {
   layerId: string;
   properties: Record<string, unknown>;
+  /** The feature's rings, each flat [lon0, lat0, …] in degrees, where it is outlined when picked. */
+  outline?: number[][];
 }
 
 /** Identifies a primitive's instance; Cesium hands it back from `scene.pick`. */

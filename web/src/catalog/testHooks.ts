@@ -20,6 +20,8 @@ export interface CatalogHooks {
   }[];
   readonly completeness: CompletenessResponse | undefined;
   readonly selected: SelectedFeature | null;
+  /** Rings of the picked feature's outline drawn now (vector-tile layers). */
+  readonly highlightRings: number;
   /** Units of a time-aware layer valid on the current date. */
   unitCounts(id: string): { total: number; tdm: number; tdmWards: number } | undefined;
   completenessMapReady(): boolean;
@@ -73,6 +75,9 @@ export function installCatalogHooks(
     },
     get selected() {
       return c.selected;
+    },
+    get highlightRings() {
+      return c.highlight.rings;
     },
     unitCounts: (id) => c.unitCounts(id),
     completenessMapReady: () => c.completenessMapReady(),

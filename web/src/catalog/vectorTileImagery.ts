@@ -162,10 +162,12 @@ export class VectorTileImageryProvider implements ImageryProvider {
         lat,
         ...(this.options.day ? { day: this.options.day } : {}),
       })
-      .then((properties) => {
-        if (!properties) return [];
+      .then((picked) => {
+        if (!picked) return [];
+        const { properties } = picked;
         const info = new ImageryLayerFeatureInfo();
-        info.data = properties;
+        // Our own pickAt reads both back (vectorTileLayer.ts).
+        info.data = picked;
         info.position = Cartographic.fromRadians(longitude, latitude);
         info.configureNameFromProperties(properties);
         return [info];

@@ -3,7 +3,7 @@ import type { CatalogLayerInfo, VectorTileSetJson } from './contracts';
 import type { CatalogScene, PickedFeature } from './layers';
 import { defaultOpacity } from './style';
 import { VectorTileImageryProvider } from './vectorTileImagery';
-import { acquireVectorTileWorker } from './vectorTileWorkerClient';
+import { acquireVectorTileWorker, type PickedVectorFeature } from './vectorTileWorkerClient';
 
 /**
  * A `polygon-vector-tiles` catalogue layer on the globe: one ImageryLayer over a
@@ -125,7 +125,9 @@ export async function loadVectorTiles(
       if (!found) return undefined;
       const layer = current.layer;
       const hit = (await found).find((f) => f.imageryLayer === layer);
-      return hit ? { layerId: info.id, properties: { ...(hit.data as Record<string, unknown>) } } : undefined;
+      if (!hit) return undefined;
+      const { properties, outline } = hit.data as PickedVectorFeature;
+      return { layerId: info.id, properties: { ...properties }, outline };
     },
     destroy() {
       removePostRender();

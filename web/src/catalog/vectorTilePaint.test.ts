@@ -5,6 +5,7 @@ import {
   darken,
   decodeTile,
   featureAt,
+  featureOutline,
   isAvailable,
   lonLatToTileUnits,
   OUTLINE_DARKEN,
@@ -191,5 +192,23 @@ describe('picking', () => {
     expect(pick(106.659, 10.97)).toBeUndefined();
     expect(pick(106.6581, 10.9721)).toBe('O');
     expect(pick(106.6581, 10.9721, '2025-07-01')).toBeUndefined();
+  });
+
+  it('outlines the picked parcel where it is, in degrees, hole included (to within a tile unit)', () => {
+    const [u, v] = lonLatToTileUnits(106.6571, 10.9725, TILE, tile.extent);
+    const c = featureAt(tile, u, v)!;
+    const rings = featureOutline(c, TILE, tile.extent);
+    expect(rings).toHaveLength(2);
+    // One tile unit at z16 is 2.4 cm: 1e-6° (~11 cm) is well within it plus clipping.
+    const near = (ring: number[], expected: Ring) => {
+      for (const [lon, lat] of expected.slice(0, -1)) {
+        const d = Math.min(
+          ...ring.filter((_, k) => k % 2 === 0).map((x, k) => Math.hypot(x - lon, ring[2 * k + 1]! - lat)),
+        );
+        expect(d).toBeLessThan(1e-6);
+      }
+    };
+    near(rings[0]!, C);
+    near(rings[1]!, POND);
   });
 });

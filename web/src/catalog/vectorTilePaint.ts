@@ -1,6 +1,11 @@
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
-import { latToWorldY, lonToWorldX } from '../../../tiler/src/catalog/web-mercator.js';
+import {
+  latToWorldY,
+  lonToWorldX,
+  worldXToLon,
+  worldYToLat,
+} from '../../../tiler/src/catalog/web-mercator.js';
 import { type LayerStyle, styleColor, validOn } from './contracts';
 
 /**
@@ -120,6 +125,22 @@ export function lonLatToTileUnits(
 ): [number, number] {
   const n = 2 ** tile.z;
   return [(lonToWorldX(lonDeg) * n - tile.x) * extent, (latToWorldY(latDeg) * n - tile.y) * extent];
+}
+
+/**
+ * A feature's rings in longitude/latitude degrees, each flat `[lon0, lat0, …]`: the inverse of
+ * `lonLatToTileUnits`, for outlining a picked feature.
+ */
+export function featureOutline(f: DecodedFeature, tile: TileId, extent: number): number[][] {
+  const n = 2 ** tile.z;
+  return f.rings.map((ring) => {
+    const out = new Array<number>(ring.length);
+    for (let k = 0; k < ring.length; k += 2) {
+      out[k] = worldXToLon((ring[k]! / extent + tile.x) / n);
+      out[k + 1] = worldYToLat((ring[k + 1]! / extent + tile.y) / n);
+    }
+    return out;
+  });
 }
 
 /** The tile at zoom `z` holding a longitude/latitude. */

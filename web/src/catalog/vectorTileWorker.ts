@@ -3,6 +3,7 @@ import {
   type DecodedTile,
   decodeTile,
   featureAt,
+  featureOutline,
   lonLatToTileUnits,
   paintTile,
   TILE_PX,
@@ -44,7 +45,12 @@ export type WorkerRequest =
 export type WorkerResponse =
   | { id: number; bitmap: ImageBitmap; painted: number }
   | { id: number; empty: true }
-  | { id: number; properties: Record<string, string | number | boolean> | null }
+  | {
+      id: number;
+      properties: Record<string, string | number | boolean> | null;
+      /** The picked feature's rings in degrees (featureOutline), to outline it. */
+      outline?: number[][];
+    }
   | { id: number; error: string };
 
 /** Decoded tiles kept (a z16 parcel tile decodes to ~100 kB; a z13 one to a few MB). */
@@ -88,7 +94,11 @@ scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     if (m.type === 'pick') {
       const [u, v] = lonLatToTileUnits(m.lon, m.lat, m.source, tile.extent);
       const f = featureAt(tile, u, v, m.day);
-      scope.postMessage({ id: m.id, properties: f ? f.properties : null } satisfies WorkerResponse);
+      scope.postMessage({
+        id: m.id,
+        properties: f ? f.properties : null,
+        ...(f ? { outline: featureOutline(f, m.source, tile.extent) } : {}),
+      } satisfies WorkerResponse);
       return;
     }
     // One canvas and context for every tile, never transferred: creating a context (or re-arming

@@ -37,11 +37,17 @@ function start(): Shared {
   return s;
 }
 
+export interface PickedVectorFeature {
+  properties: Record<string, string | number | boolean>;
+  /** Rings, each flat [lon0, lat0, …] in degrees. */
+  outline: number[][];
+}
+
 export interface VectorTileWorkerClient {
   /** Paints a tile: the bitmap, or undefined when nothing of the layer falls in it. */
   paint(job: Extract<Job, { type: 'paint' }>): Promise<ImageBitmap | undefined>;
-  /** The properties of the feature at a point, or null. */
-  pick(job: Extract<Job, { type: 'pick' }>): Promise<Record<string, string | number | boolean> | null>;
+  /** The feature at a point — its properties and rings in degrees — or null. */
+  pick(job: Extract<Job, { type: 'pick' }>): Promise<PickedVectorFeature | null>;
   release(): void;
 }
 
@@ -66,7 +72,9 @@ export function acquireVectorTileWorker(): VectorTileWorkerClient {
     },
     async pick(job) {
       const r = await call(job);
-      return 'properties' in r ? r.properties : null;
+      return 'properties' in r && r.properties
+        ? { properties: r.properties, outline: r.outline ?? [] }
+        : null;
     },
     release() {
       if (released) return;
