@@ -268,7 +268,28 @@ describe.skipIf(!HAVE_CHROMIUM)('live overlays (headless Chromium, real hub + si
     await panel.locator('[data-testid="history-chart"][data-state="ready"]').waitFor({ timeout: 15_000 });
     await page.screenshot({ path: path.join(OUT, 'overlays-station.png') });
     await panel.getByRole('button', { name: 'Đóng' }).click();
-    console.log(`[overlays e2e] markers ok; gauge foot ${foot.marker.toFixed(1)} m, ground ${foot.ground}`);
+
+    // A full marker atlas is renewed (Cesium's only grows): with a budget of 4 images the next
+    // new look renews it, and the markers keep their looks and still answer a click.
+    const before = await page.evaluate(() => window.__bdtwin!.overlays!.sensorAtlas());
+    await page.evaluate(() => window.__bdtwin!.overlays!.setSensorAtlasBudget(4));
+    await expect
+      .poll(() => page.evaluate(() => window.__bdtwin!.overlays!.sensorAtlas().renewals), { timeout: 30_000 })
+      .toBeGreaterThan(before.renewals);
+    expect(await page.evaluate((k) => window.__bdtwin!.overlays!.marker(k), dirty)).toMatchObject({
+      colour: '#FF0000',
+      text: '164',
+      shown: true,
+    });
+    await page.mouse.click(at!.x, at!.y - 30);
+    await panel.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await panel.getAttribute('data-key')).toBe(dirty);
+    await page.screenshot({ path: path.join(OUT, 'overlays-atlas-renewed.png') });
+    await panel.getByRole('button', { name: 'Đóng' }).click();
+    await page.evaluate(() => window.__bdtwin!.overlays!.setSensorAtlasBudget(512));
+    console.log(
+      `[overlays e2e] markers ok (atlas ${before.images} images, renewed); gauge foot ${foot.marker.toFixed(1)} m, ground ${foot.ground}`,
+    );
   }, 240_000);
 
   it('raises a flood alert from a scripted rise, and flies to the gauge when it is clicked', async () => {

@@ -44,6 +44,10 @@ export interface OverlayHooks {
   setLayerVisible(layer: OverlayLayer, show: boolean): void;
   /** Closes the socket as a network failure would (it reconnects by itself). */
   dropConnection(): void;
+  /** The sensor markers' texture atlas: distinct images in it, times it was renewed. */
+  sensorAtlas(): { images: number; renewals: number };
+  /** Renew the sensor atlas past this many images (tests; default MAX_ATLAS_IMAGES). */
+  setSensorAtlasBudget(maxImages: number): void;
 }
 
 /**
@@ -140,6 +144,14 @@ class ControllerHooks implements OverlayHooks {
 
   dropConnection(): void {
     this.c.client.dropConnection();
+  }
+
+  sensorAtlas(): { images: number; renewals: number } {
+    return { images: this.c.sensors.atlasImages, renewals: this.c.sensors.renewals };
+  }
+
+  setSensorAtlasBudget(maxImages: number): void {
+    this.c.sensors.maxAtlasImages = maxImages;
   }
 }
 

@@ -91,6 +91,23 @@ describe('sensor markers', () => {
     expect(g.fill).toBeCloseTo(1.5 / 1.9, 6);
     expect(gaugeMarker(gauge(0.2, 0)).fill).toBe(0);
   });
+
+  it('give one image id per drawn look: rain to the 0.1 mm the badge shows', () => {
+    const rainy = (mm: number) => gaugeMarker({ ...gauge(1.2, 0), rainMm: mm });
+    // Reports that draw the same badge share an image (and an atlas entry)…
+    expect(rainy(0.3712).imageId).toBe(rainy(0.4493).imageId);
+    expect(rainy(0.3712).rainMm).toBe(0.4);
+    // …and one that draws another does not.
+    expect(rainy(0.46).imageId).not.toBe(rainy(0.34).imageId);
+    // A trace that rounds to 0 draws no badge, like no rain.
+    expect(rainy(0.04).rainMm).toBeUndefined();
+    expect(rainy(0.04).imageId).toBe(gaugeMarker(gauge(1.2, 0)).imageId);
+    // Over a rainy hour of minute reports, a handful of images, not sixty.
+    const ids = new Set(
+      Array.from({ length: 60 }, (_, i) => rainy(0.5 + 0.3 * Math.sin(i / 7) + i * 1e-4).imageId),
+    );
+    expect(ids.size).toBeLessThanOrEqual(7);
+  });
 });
 
 describe('traffic classes', () => {

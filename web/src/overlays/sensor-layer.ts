@@ -40,19 +40,35 @@ interface Item {
 const MAX_LABELS = 300;
 /** Markers stand on a stem; the stem's foot is this far above the sampled ground (m). */
 const FOOT_M = 1;
+/**
+ * Distinct marker images one billboard collection is given before it is renewed. Cesium's
+ * texture atlas only grows (every image id stays, and the texture doubles as it fills), and a
+ * gauge's image shows its level to the centimetre: a wall running for months would see ever
+ * more of them. Renewing the collection starts a new atlas with the images now in use.
+ */
+export const MAX_ATLAS_IMAGES = 512;
 
 /**
  * Air-quality stations and river/rain gauges as billboards in one collection, updated in place:
  * an update swaps the billboard's image (cached per look) and nothing else.
  */
 export class SensorLayer {
-  readonly billboards: BillboardCollection;
+  /** Replaced when its atlas is full (`renewAtlas`): read it, do not keep it. */
+  billboards: BillboardCollection;
   readonly labels: LabelCollection;
   private readonly items = new Map<string, Item>();
   private readonly visible = { air: true, water: true };
   private pendingGround = new Set<string>();
   private groundTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The images in the current collection's atlas, by id. */
   private readonly images = new Map<string, HTMLCanvasElement>();
+  private renewTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Images in use right after the last renewal: the next waits for twice as many, at least. */
+  private imagesAfterRenewal = 0;
+  /** Times the collection was renewed (its atlas full). */
+  renewals = 0;
+  /** For tests: a smaller budget than MAX_ATLAS_IMAGES. */
+  maxAtlasImages = MAX_ATLAS_IMAGES;
   private readonly unlisten: () => void;
   private readonly unlistenLang: () => void;
 
@@ -62,9 +78,7 @@ export class SensorLayer {
     private readonly requestRender: () => void,
   ) {
     // One translucent pass instead of opaque + translucent (see vehicle-layer.ts).
-    this.billboards = scene.primitives.add(
-      new BillboardCollection({ scene, blendOption: BlendOption.TRANSLUCENT }),
-    );
+    this.billboards = this.newCollection();
     this.labels = scene.primitives.add(new LabelCollection({ scene }));
     // Language switched: redraw the gauges, whose images show a number in the UI locale.
     this.unlistenLang = onLangChange(() => {
@@ -92,19 +106,7 @@ export class SensorLayer {
     const look = e.layer === 'air' ? airMarker(e) : gaugeMarker(e);
     if (!item) {
       const position = this.position(e, undefined);
-      const billboard = this.billboards.add({
-        position,
-        id: e.key,
-        verticalOrigin: VerticalOrigin.BOTTOM,
-        horizontalOrigin: HorizontalOrigin.CENTER,
-        scale: 1 / PIXEL_RATIO,
-        // Always readable: never hidden by buildings or hills.
-        disableDepthTestDistance: Number.POSITIVE_INFINITY,
-        // Smaller with distance: legible up close, and 2,000 pins over the overview stay cheap to
-        // fill (every pixel of a billboard is shaded, transparent ones too).
-        scaleByDistance: new NearFarScalar(1_500, 1, 12_000, 0.55),
-        show: this.visible[e.layer],
-      });
+      const billboard = this.addBillboard(e.key, position, this.visible[e.layer]);
       this.setImage(billboard, look, e);
       const label = this.items.size < MAX_LABELS ? this.addLabel(e, position) : undefined;
       this.items.set(e.key, { entity: e, billboard, label, look, ground: undefined });
@@ -168,10 +170,17 @@ export class SensorLayer {
     return this.items.keys();
   }
 
+  /** Distinct images in the current atlas. */
+  get atlasImages(): number {
+    return this.images.size;
+  }
+
   destroy(): void {
     this.unlisten();
     this.unlistenLang();
     if (this.groundTimer) clearTimeout(this.groundTimer);
+    if (this.renewTimer) clearTimeout(this.renewTimer);
+    this.renewTimer = undefined;
     // A terrain query still out finds nothing to move (its billboards go with the collections).
     this.items.clear();
     if (!this.scene.isDestroyed()) {
@@ -182,22 +191,77 @@ export class SensorLayer {
 
   // --- internals ---------------------------------------------------------------------------
 
+  private newCollection(index?: number): BillboardCollection {
+    // One translucent pass instead of opaque + translucent (see vehicle-layer.ts).
+    return this.scene.primitives.add(
+      new BillboardCollection({ scene: this.scene, blendOption: BlendOption.TRANSLUCENT }),
+      index,
+    );
+  }
+
+  private addBillboard(key: string, position: Cartesian3, show: boolean): Billboard {
+    return this.billboards.add({
+      position,
+      id: key,
+      verticalOrigin: VerticalOrigin.BOTTOM,
+      horizontalOrigin: HorizontalOrigin.CENTER,
+      scale: 1 / PIXEL_RATIO,
+      // Always readable: never hidden by buildings or hills.
+      disableDepthTestDistance: Number.POSITIVE_INFINITY,
+      // Smaller with distance: legible up close, and 2,000 pins over the overview stay cheap to
+      // fill (every pixel of a billboard is shaded, transparent ones too).
+      scaleByDistance: new NearFarScalar(1_500, 1, 12_000, 0.55),
+      show,
+    });
+  }
+
   private setImage(billboard: Billboard, look: MarkerLook, e: Sensor): void {
     // A gauge's image carries a number ("1,5 mm" / "1.5 mm"): one image per locale, since
     // Cesium's texture atlas keeps the first image drawn under an id.
     const imageId = e.layer === 'air' ? look.imageId : `${look.imageId}@${getLocale()}`;
     let image = this.images.get(imageId);
     if (!image) {
-      image =
-        e.layer === 'air'
-          ? drawAirMarker(look)
-          : drawGaugeMarker(
-              gaugeMarker(e),
-              e.rainMm !== undefined && e.rainMm > 0 ? `${formatNumber(e.rainMm)} mm` : undefined,
-            );
+      if (e.layer === 'air') image = drawAirMarker(look);
+      else {
+        const gauge = gaugeMarker(e);
+        image = drawGaugeMarker(
+          gauge,
+          gauge.rainMm === undefined ? undefined : `${formatNumber(gauge.rainMm)} mm`,
+        );
+      }
       this.images.set(imageId, image);
+      // Renewed between slices, not here: the caller holds this billboard.
+      if (this.images.size > Math.max(this.maxAtlasImages, 2 * this.imagesAfterRenewal) && !this.renewTimer)
+        this.renewTimer = setTimeout(() => this.renewAtlas(), 0);
     }
     billboard.setImage(imageId, image);
+  }
+
+  /**
+   * A new collection, so a new atlas holding only the images in use now, in the old one's place
+   * in the scene; the old one (and its atlas texture) is destroyed. A few milliseconds for 2,000
+   * markers, once per MAX_ATLAS_IMAGES new looks.
+   */
+  private renewAtlas(): void {
+    if (this.scene.isDestroyed()) return;
+    const old = this.billboards;
+    const { primitives } = this.scene;
+    let index: number | undefined;
+    for (let i = 0; i < primitives.length; i++) if (primitives.get(i) === old) index = i;
+    this.images.clear();
+    this.billboards = this.newCollection(index);
+    this.billboards.show = old.show;
+    for (const item of this.items.values()) {
+      const b = this.addBillboard(item.entity.key, item.billboard.position, item.billboard.show);
+      this.setImage(b, item.look, item.entity);
+      item.billboard = b;
+    }
+    primitives.remove(old);
+    this.imagesAfterRenewal = this.images.size;
+    // Cleared last: the images set above must not schedule another renewal.
+    this.renewTimer = undefined;
+    this.renewals++;
+    this.requestRender();
   }
 
   private addLabel(e: Sensor, position: Cartesian3): Label {

@@ -74,6 +74,8 @@ export interface GaugeLook extends MarkerLook {
   fill: number;
   /** Alarm thresholds I, II, III on the same scale (empty without thresholds). */
   ticks: number[];
+  /** Rain of the last report as the badge shows it (mm, to 0.1); absent when it rounds to 0. */
+  rainMm?: number;
 }
 
 /**
@@ -91,6 +93,9 @@ export function gaugeMarker(e: WaterGaugeState): GaugeLook {
   const colour = stale ? STALE_COLOUR : GAUGE_COLOURS[e.alarmLevel];
   const cm = e.levelM === undefined ? undefined : Math.round(e.levelM * 100);
   const text = cm === undefined ? '–' : (cm / 100).toFixed(2).replace('.', ',');
+  // Rain as the badge draws it (0.1 mm): the raw value would make a new image, and a new
+  // texture-atlas entry, for every report of a rainy hour.
+  const rain = e.rainMm !== undefined && e.rainMm > 0 ? Math.round(e.rainMm * 10) / 10 : 0;
   return {
     colour,
     text,
@@ -99,7 +104,8 @@ export function gaugeMarker(e: WaterGaugeState): GaugeLook {
     alarmLevel: e.alarmLevel,
     fill,
     ticks,
-    imageId: `gauge:${colour}:${cm ?? 'x'}:${ticks.map((t) => t.toFixed(3)).join(',')}:${e.rainMm ?? ''}`,
+    ...(rain > 0 ? { rainMm: rain } : {}),
+    imageId: `gauge:${colour}:${cm ?? 'x'}:${ticks.map((t) => t.toFixed(3)).join(',')}:${rain || ''}`,
   };
 }
 
