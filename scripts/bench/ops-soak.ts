@@ -21,9 +21,14 @@
  *
  * Options: --minutes <n> (10), --warmup-min <n> (2), --sample-s <n> (60), --lose-every-min <n>
  * (3; 0 = never), --scrub-every-s <n> (45), --sensor-s <n> (2), --traffic-s <n> (5),
- * --viewport <w>x<h> (1280x720).
+ * --viewport <w>x<h> (1280x720), --snapshot-at <min,min,…> with --snapshot-dir <dir> (none): a
+ * V8 heap snapshot (`.heapsnapshot`, for DevTools' Memory panel or a diff of two) written at the
+ * first sample at or after each of those minutes, in the reference state; --web-dir <dir> (web/dist,
+ * built when stale): another build of the viewer, e.g. an unminified one whose snapshots name
+ * classes (`npx vite build --minify false --outDir <dir>` in web/).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +50,9 @@ const { values } = parseArgs({
     'sensor-s': { type: 'string' },
     'traffic-s': { type: 'string' },
     viewport: { type: 'string' },
+    'snapshot-at': { type: 'string' },
+    'snapshot-dir': { type: 'string' },
+    'web-dir': { type: 'string' },
   },
 });
 const num = (v: string | undefined, d: number, name: string) => {
@@ -60,6 +68,13 @@ const SCRUB_EVERY_S = num(values['scrub-every-s'], 45, 'scrub-every-s');
 const SENSOR_S = num(values['sensor-s'], 2, 'sensor-s');
 const TRAFFIC_S = num(values['traffic-s'], 5, 'traffic-s');
 const [VW, VH] = (values.viewport ?? '1280x720').split('x').map(Number) as [number, number];
+const SNAPSHOT_AT = (values['snapshot-at'] ?? '')
+  .split(',')
+  .filter((s) => s.trim() !== '')
+  .map((s) => num(s, 0, 'snapshot-at'))
+  .sort((a, b) => a - b);
+const SNAPSHOT_DIR = values['snapshot-dir'];
+if (SNAPSHOT_AT.length && !SNAPSHOT_DIR) throw new Error('bench:ops: --snapshot-at needs --snapshot-dir');
 const REFERENCE = 'ward-thu-dau-mot';
 const TOLERANCE = 0.1;
 
@@ -115,7 +130,7 @@ async function waitFor(page: Page, fn: string, timeoutMs: number): Promise<boole
 
 async function main(): Promise<void> {
   const { dataDir } = await ensureDemo({ log });
-  const webDir = await ensureWebBuild({ log });
+  const webDir = values['web-dir'] ? path.resolve(values['web-dir']) : await ensureWebBuild({ log });
   const tmp = await mkdtemp(path.join(tmpdir(), 'bdtwin-ops-soak-'));
   const server = await startServer({
     port: 0,
@@ -229,6 +244,12 @@ async function main(): Promise<void> {
     await cdp.send('HeapProfiler.collectGarbage');
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+    if (SNAPSHOT_DIR && SNAPSHOT_AT.length && minute() >= SNAPSHOT_AT[0]!) {
+      SNAPSHOT_AT.shift();
+      const file = path.join(SNAPSHOT_DIR, `ops-${minute().toFixed(1)}min.heapsnapshot`);
+      await writeSnapshot(file);
+      log(`heap snapshot: ${file}`);
+    }
     const s = await page.evaluate(() => {
       const w = globalThis as unknown as OpsGlobal;
       const o = w.__bdtwinOps;
@@ -256,6 +277,22 @@ async function main(): Promise<void> {
       overlays: s.overlays,
       alertsShown: s.alertsShown,
     };
+  };
+
+  /** Streams a heap snapshot to `file` (snapshots of a ~60 MB heap are ~150 MB of JSON). */
+  const writeSnapshot = async (file: string): Promise<void> => {
+    await mkdir(path.dirname(file), { recursive: true });
+    const out = createWriteStream(file);
+    const onChunk = (e: { chunk: string }) => out.write(e.chunk);
+    cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+    try {
+      await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    } finally {
+      cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+      await new Promise<void>((resolve, reject) =>
+        out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
+    }
   };
 
   const endAt = t0 + MINUTES * 60_000;
