@@ -1,5 +1,6 @@
 import type { CompletenessResponse } from './contracts';
 import type { CatalogController, SelectedFeature } from './controller';
+import { uploadedBitmaps } from './vectorTileImagery';
 
 /**
  * `window.__bdtwinCatalog`: the catalogue's state for browser tests and the console
@@ -22,6 +23,8 @@ export interface CatalogHooks {
   readonly selected: SelectedFeature | null;
   /** Rings of the picked feature's outline drawn now (vector-tile layers). */
   readonly highlightRings: number;
+  /** Vector-tile images freed as soon as Cesium made their texture (vectorTileImagery.ts). */
+  readonly closedBitmaps: number;
   /** Units of a time-aware layer valid on the current date. */
   unitCounts(id: string): { total: number; tdm: number; tdmWards: number } | undefined;
   completenessMapReady(): boolean;
@@ -78,6 +81,9 @@ export function installCatalogHooks(
     },
     get highlightRings() {
       return c.highlight.rings;
+    },
+    get closedBitmaps() {
+      return uploadedBitmaps.closed;
     },
     unitCounts: (id) => c.unitCounts(id),
     completenessMapReady: () => c.completenessMapReady(),

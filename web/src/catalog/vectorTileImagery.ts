@@ -2,6 +2,7 @@ import {
   Cartographic,
   Credit,
   Event,
+  type ImageryLayer,
   ImageryLayerFeatureInfo,
   type ImageryProvider,
   type ImageryTypes,
@@ -11,6 +12,7 @@ import {
   WebMercatorTilingScheme,
 } from 'cesium';
 import type { LayerStyle, VectorTileSetJson } from './contracts';
+import type { FrameBudget } from './frameBudget';
 import { type Availability, isAvailable, sourceTile, TILE_PX, type TileId, tileAt } from './vectorTilePaint';
 import type { VectorTileWorkerClient } from './vectorTileWorkerClient';
 
@@ -61,6 +63,8 @@ export interface VectorTileImageryOptions {
   worker: VectorTileWorkerClient;
   /** Called when a tile is painted (the scene renders on request). */
   onTile?: () => void;
+  /** Paces painted tiles into Cesium, a few per frame (frameBudget.ts); without it, at once. */
+  budget?: FrameBudget;
 }
 
 export class VectorTileImageryProvider implements ImageryProvider {
@@ -132,7 +136,11 @@ export class VectorTileImageryProvider implements ImageryProvider {
         style,
         ...(day ? { day } : {}),
       })
-      .then((bitmap) => bitmap ?? empty())
+      .then(async (bitmap) => {
+        if (!bitmap) return empty();
+        await this.options.budget?.turn();
+        return bitmap;
+      })
       .finally(() => {
         this.inFlight--;
         this.options.onTile?.();
@@ -173,4 +181,36 @@ export class VectorTileImageryProvider implements ImageryProvider {
         return [info];
       });
   }
+}
+
+/** The private ImageryLayer method that turns a received tile image into a texture (Cesium 1.145). */
+interface TextureUpload {
+  _createTextureWebGL(context: unknown, imagery: { image?: unknown }): unknown;
+}
+
+/**
+ * Frees each painted tile's ImageBitmap as soon as Cesium has copied it into a texture. Cesium
+ * drops its reference to the image but never closes it, so the pixels (1 MB per 512-px tile)
+ * live on until a garbage collection, and a pan's worth of them is external memory that makes V8
+ * schedule full collections in the middle of frames. Returns false (and changes nothing) when
+ * this Cesium has no such method; the bitmaps are then freed by the collector as before.
+ */
+/** Tile bitmaps closed after their upload, in this page (test hooks). */
+export const uploadedBitmaps = { closed: 0 };
+
+export function closeBitmapsOnUpload(layer: ImageryLayer): boolean {
+  const target = layer as unknown as TextureUpload;
+  const upload = target._createTextureWebGL;
+  if (typeof upload !== 'function') return false;
+  target._createTextureWebGL = function (this: TextureUpload, context, imagery) {
+    const image = imagery.image;
+    const texture = upload.call(this, context, imagery);
+    // The Texture constructor has uploaded it synchronously (texImage2D).
+    if (typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap) {
+      image.close();
+      uploadedBitmaps.closed++;
+    }
+    return texture;
+  };
+  return true;
 }

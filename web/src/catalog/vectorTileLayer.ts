@@ -1,8 +1,9 @@
 import { type Cartesian2, Cartesian3, ImageryLayer, type Viewer } from 'cesium';
 import type { CatalogLayerInfo, VectorTileSetJson } from './contracts';
+import { FRAME_BUDGET_DEFAULTS, FrameBudget } from './frameBudget';
 import type { CatalogScene, PickedFeature } from './layers';
 import { defaultOpacity } from './style';
-import { VectorTileImageryProvider } from './vectorTileImagery';
+import { closeBitmapsOnUpload, VectorTileImageryProvider } from './vectorTileImagery';
 import { acquireVectorTileWorker, type PickedVectorFeature } from './vectorTileWorkerClient';
 
 /**
@@ -51,6 +52,12 @@ export async function loadVectorTiles(
   let shown = options.shown;
   let alpha = defaultOpacity(info);
 
+  // Painted tiles reach Cesium two per frame: it uploads all it has received at the next one.
+  const budget = new FrameBudget({
+    ...FRAME_BUDGET_DEFAULTS,
+    frames: scene.postRender,
+    wake: () => scene.requestRender(),
+  });
   const make = () => {
     const provider = new VectorTileImageryProvider({
       tileJson,
@@ -59,6 +66,7 @@ export async function loadVectorTiles(
       day: info.timeFeatures ? day : undefined,
       attribution: info.attribution,
       worker,
+      budget,
       onTile: () => scene.requestRender(),
     });
     const layer = new ImageryLayer(provider, {
@@ -69,6 +77,7 @@ export async function loadVectorTiles(
       // minzoom tile of the layer, each a speckle of sub-pixel parcels.
       minimumTerrainLevel: tileJson.minzoom,
     });
+    closeBitmapsOnUpload(layer);
     viewer.imageryLayers.add(layer);
     return { provider, layer };
   };
@@ -131,6 +140,7 @@ export async function loadVectorTiles(
     },
     destroy() {
       removePostRender();
+      budget.destroy();
       worker.release();
       if (viewer.isDestroyed()) return;
       viewer.imageryLayers.remove(current.layer, true);
