@@ -105,6 +105,11 @@ export interface UpdateStats {
   max: number;
   /** Per conflated batch: all its slices together. */
   batches: { count: number; p50: number; p95: number; max: number; meanEntities: number };
+  /**
+   * Per batch, the part of its first slice before any entity is applied (ms): reading the
+   * worker's message (deserialising it on this thread) and sorting out its alerts.
+   */
+  receive: { count: number; p50: number; p95: number; max: number };
   /** Hub messages received (conflated into the batches by the feed worker). */
   hubMessages: number;
 }
@@ -145,6 +150,7 @@ export class OverlayController {
   /** Main-thread time per slice of applying feed data, and per whole batch (ms). */
   private readonly sliceTimings: Ring = { values: new Float64Array(TIMING_RING), count: 0 };
   private readonly batchTimings: Ring = { values: new Float64Array(TIMING_RING), count: 0 };
+  private readonly receiveTimings: Ring = { values: new Float64Array(TIMING_RING), count: 0 };
   private batchEntities = 0;
   private jobs: Job[] = [];
   /** When the animation timer last asked for a frame (0: the frame was someone else's). */
@@ -374,6 +380,7 @@ export class OverlayController {
     return {
       ...slices,
       batches: { ...batches, meanEntities: batches.count ? this.batchEntities / batches.count : 0 },
+      receive: stats(this.receiveTimings),
       hubMessages: this.client.messages,
     };
   }
@@ -381,6 +388,7 @@ export class OverlayController {
   resetUpdateStats(): void {
     this.sliceTimings.count = 0;
     this.batchTimings.count = 0;
+    this.receiveTimings.count = 0;
     this.batchEntities = 0;
   }
 
@@ -464,6 +472,7 @@ export class OverlayController {
     // time spent deserialising it counts against the same budget.
     const deadline = t0 + SLICE_MS;
     const now = performance.now();
+    if (job.next === 0 && job.totalMs === 0) this.record(this.receiveTimings, now - t0);
     const dataNow = Date.now();
     const { entities } = job;
     while (job.next < entities.length) {
