@@ -269,8 +269,8 @@ describe.skipIf(!HAVE_CHROMIUM)('live overlays (headless Chromium, real hub + si
     await page.screenshot({ path: path.join(OUT, 'overlays-station.png') });
     await panel.getByRole('button', { name: 'Đóng' }).click();
 
-    // A full marker atlas is renewed (Cesium's only grows): with a budget of 4 images the next
-    // new look renews it, and the markers keep their looks and still answer a click.
+    // A full marker atlas is renewed (Cesium's only grows): a budget of 4 images, below the
+    // ~30 looks in use, renews it; the markers keep their looks and still answer a click.
     const before = await page.evaluate(() => window.__bdtwin!.overlays!.sensorAtlas());
     await page.evaluate(() => window.__bdtwin!.overlays!.setSensorAtlasBudget(4));
     await expect

@@ -46,7 +46,7 @@ export interface OverlayHooks {
   dropConnection(): void;
   /** The sensor markers' texture atlas: distinct images in it, times it was renewed. */
   sensorAtlas(): { images: number; renewals: number };
-  /** Renew the sensor atlas past this many images (tests; default MAX_ATLAS_IMAGES). */
+  /** Renew the sensor atlas past this many images (tests; default MAX_ATLAS_IMAGES); at once if it is. */
   setSensorAtlasBudget(maxImages: number): void;
 }
 
@@ -151,7 +151,7 @@ class ControllerHooks implements OverlayHooks {
   }
 
   setSensorAtlasBudget(maxImages: number): void {
-    this.c.sensors.maxAtlasImages = maxImages;
+    this.c.sensors.setAtlasBudget(maxImages);
   }
 }
 

@@ -67,8 +67,7 @@ export class SensorLayer {
   private imagesAfterRenewal = 0;
   /** Times the collection was renewed (its atlas full). */
   renewals = 0;
-  /** For tests: a smaller budget than MAX_ATLAS_IMAGES. */
-  maxAtlasImages = MAX_ATLAS_IMAGES;
+  private maxAtlasImages = MAX_ATLAS_IMAGES;
   private readonly unlisten: () => void;
   private readonly unlistenLang: () => void;
 
@@ -175,6 +174,13 @@ export class SensorLayer {
     return this.images.size;
   }
 
+  /** Another budget than MAX_ATLAS_IMAGES (tests); an atlas already past it is renewed at once. */
+  setAtlasBudget(maxImages: number): void {
+    this.maxAtlasImages = maxImages;
+    this.imagesAfterRenewal = 0;
+    this.checkAtlas();
+  }
+
   destroy(): void {
     this.unlisten();
     this.unlistenLang();
@@ -230,11 +236,15 @@ export class SensorLayer {
         );
       }
       this.images.set(imageId, image);
-      // Renewed between slices, not here: the caller holds this billboard.
-      if (this.images.size > Math.max(this.maxAtlasImages, 2 * this.imagesAfterRenewal) && !this.renewTimer)
-        this.renewTimer = setTimeout(() => this.renewAtlas(), 0);
+      this.checkAtlas();
     }
     billboard.setImage(imageId, image);
+  }
+
+  private checkAtlas(): void {
+    // Renewed between slices, not here: the caller may hold a billboard of this collection.
+    if (this.images.size > Math.max(this.maxAtlasImages, 2 * this.imagesAfterRenewal) && !this.renewTimer)
+      this.renewTimer = setTimeout(() => this.renewAtlas(), 0);
   }
 
   /**
