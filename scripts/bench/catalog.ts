@@ -69,7 +69,9 @@ const { values } = parseArgs({
 const CASES = new Set((values.cases ?? 'tile,browser,draped').split(','));
 const PARCELS = Number(values.parcels ?? 500_000);
 const FORMS = (values.forms ?? '3dtiles,mvt').split(',') as TiledForm[];
-const RUNS = Math.max(1, Number(values.runs ?? 1));
+const RUNS = Number(values.runs ?? 1);
+if (!Number.isInteger(RUNS) || RUNS < 1)
+  throw new Error(`bench:catalog: --runs must be a whole number ≥ 1, got ${values.runs}`);
 /** The province layer of each form, and the names of its cases. */
 const FORM = {
   '3dtiles': {
@@ -221,10 +223,28 @@ async function flyRecording(page: Page, waypoints: View[], secondsEach: number):
   return page.evaluate(() => window.__bdtwinCatalog!.stopFrameTimer());
 }
 
-async function browserRun(
+/**
+ * The pan along `waypoints` with layer `id` hidden, then shown (after `lookAt` the start again
+ * when `relook`, and once its tiles are drawn): frame statistics of both and their p95 ratio.
+ */
+async function panHiddenThenShown(page: Page, id: string, waypoints: View[], shot: string, relook: boolean) {
+  const hidden = stats(await flyRecording(page, waypoints, 4));
+  await page.evaluate((id) => window.__bdtwinCatalog!.setShown(id, true), id);
+  if (relook)
+    await page.evaluate(
+      (v) => window.__bdtwin!.lookAt({ height: 0, heading: 0, pitch: -50, ...v }),
+      waypoints[0]!,
+    );
+  const firstDrawnMs = await waitDrawn(page, id);
+  const shown = stats(await flyRecording(page, waypoints, 4));
+  await screenshot(page, shot);
+  return { firstDrawnMs, hidden, shown, ratio_p95: Math.round((shown.p95 / hidden.p95) * 100) / 100 };
+}
+
+async function browserRun<T extends Record<string, unknown>>(
   url: string,
-  run: (page: Page) => Promise<Record<string, unknown>>,
-): Promise<Record<string, unknown>> {
+  run: (page: Page) => Promise<T>,
+): Promise<T> {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
@@ -370,27 +390,13 @@ if (CASES.has('browser') || CASES.has('draped')) {
         const { id, browser } = FORM[form];
         const ratios: number[] = [];
         for (let run = 0; run < RUNS; run++) {
-          const result = await browserRun(`${server.url}/`, async (page) => {
-            const hidden = stats(await flyRecording(page, PROVINCE_PATH, 4));
-            await page.evaluate((id) => window.__bdtwinCatalog!.setShown(id, true), id);
-            await page.evaluate(
-              (v) => window.__bdtwin!.lookAt({ height: 0, heading: 0, pitch: -50, ...v }),
-              PROVINCE_PATH[0]!,
-            );
-            const firstDrawnMs = await waitDrawn(page, id);
-            const shown = stats(await flyRecording(page, PROVINCE_PATH, 4));
-            await screenshot(page, `province-parcels-${form}.png`);
-            return {
-              case: browser,
-              firstDrawnMs,
-              hidden,
-              shown,
-              ratio_p95: Math.round((shown.p95 / hidden.p95) * 100) / 100,
-            };
-          });
+          const result = await browserRun(`${server.url}/`, async (page) => ({
+            case: browser,
+            ...(await panHiddenThenShown(page, id, PROVINCE_PATH, `province-parcels-${form}.png`, true)),
+          }));
           results.push(result);
           log(JSON.stringify(result));
-          ratios.push(result.ratio_p95 as number);
+          ratios.push(result.ratio_p95);
         }
         if (RUNS > 1) {
           const sorted = [...ratios].sort((a, b) => a - b);
@@ -442,21 +448,11 @@ if (CASES.has('browser') || CASES.has('draped')) {
         { lon: 106.67, lat: 10.995, range: 3_000 },
       ];
       for (const id of ['draped-geojson', 'draped-tiles']) {
-        const result = await browserRun(`${server.url}/`, async (page) => {
-          const hidden = stats(await flyRecording(page, area, 4));
-          await page.evaluate((id) => window.__bdtwinCatalog!.setShown(id, true), id);
-          const firstDrawnMs = await waitDrawn(page, id);
-          const shown = stats(await flyRecording(page, area, 4));
-          await screenshot(page, `${id}.png`);
-          return {
-            case: id,
-            parcels: 20_000,
-            firstDrawnMs,
-            hidden,
-            shown,
-            ratio_p95: Math.round((shown.p95 / hidden.p95) * 100) / 100,
-          };
-        });
+        const result = await browserRun(`${server.url}/`, async (page) => ({
+          case: id,
+          parcels: 20_000,
+          ...(await panHiddenThenShown(page, id, area, `${id}.png`, false)),
+        }));
         results.push(result);
         log(JSON.stringify(result));
       }
