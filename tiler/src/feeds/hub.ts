@@ -20,7 +20,7 @@ import {
   RETENTION_DEFAULTS,
   type RetentionOptions,
 } from './store/backend.js';
-import { GroupCommit, type RetryOptions } from './store/group-commit.js';
+import { CommitOutcomeUnknownError, GroupCommit, type RetryOptions } from './store/group-commit.js';
 import { openFeedStore } from './store/open.js';
 import type { PostgresStoreOptions } from './store/postgres.js';
 import type { SyncMode } from './store/store.js';
@@ -91,6 +91,7 @@ export class FeedHub {
   private broker: EmbeddedBroker | undefined;
   private external: ExternalSubscriber | undefined;
   private timers: NodeJS.Timeout[] = [];
+  private closing: Promise<void> | undefined;
   private readonly log: (line: string) => void;
   /** Items whose effect on the latest state is applied but not yet stored (a failed commit). */
   private readonly applied = new WeakSet<IngestItem>();
@@ -402,7 +403,13 @@ export class FeedHub {
     return text ? (text.split(',') as FeedLayer[]) : undefined;
   }
 
-  async close(): Promise<void> {
+  /** Stops everything; a second call waits for the first (the server's grace timer may call it). */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     await this.commits.drain();
     this.commits.stop();
@@ -490,6 +497,20 @@ export class FeedHub {
     // SQLite has written the batch already; PostgreSQL has when the promise resolves.
     return isPromiseLike(ids)
       ? ids.then(written, (error: unknown) => {
+          // Lost during COMMIT: if the store finds the batch written, it is acknowledged as if the
+          // commit had answered (GroupCommit asks, and writes nothing twice).
+          if (error instanceof CommitOutcomeUnknownError) {
+            const stored = error.outcome as () => Promise<{ result: number[] } | undefined>;
+            error.outcome = async () => {
+              let found: { result: number[] } | undefined;
+              try {
+                found = await stored();
+              } catch (e) {
+                throw this.named(e);
+              }
+              return found && { result: written(found.result) };
+            };
+          }
           throw this.named(error);
         })
       : written(ids);

@@ -5,7 +5,8 @@ import mqtt from 'mqtt';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedStats } from '../api/feeds.js';
-import { type RunningServer, startServer } from '../serve/server.js';
+import { CLOSE_GRACE_MS, type RunningServer, startServer } from '../serve/server.js';
+import { startCommitProxy } from './testing/commit-proxy.js';
 import { airStationBody, createThing } from './testing/fixtures.js';
 import { postgresMissing, startTestPostgres, type TestPostgres } from './testing/postgres.js';
 
@@ -229,4 +230,111 @@ describe.skipIf(PG_MISSING)(`PostgreSQL outage${PG_MISSING ? ` (skipped: ${PG_MI
         `${httpRefused.size} HTTP answered 503, ${after.storage?.outageMsTotal} ms down in ${after.storage?.outages} outages, 0 lost`,
     );
   }, 60_000);
+});
+
+describe.skipIf(PG_MISSING)(`COMMIT lost on the way${PG_MISSING ? ` (skipped: ${PG_MISSING})` : ''}`, () => {
+  it('acknowledges an observation whose COMMIT reply was lost once the server says it was written, stores everything once, and stops without hanging', async () => {
+    const url = await cluster!.createDatabase('lost_commit');
+    const proxy = await startCommitProxy(cluster!.port);
+    const log: string[] = [];
+    const hub = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: dir,
+      webDir: dir,
+      feeds: {
+        dbFile: proxy.url(new URL(url).pathname.slice(1)),
+        mqttPort: -1,
+        log: (line) => log.push(line),
+        // A short window: the reply-lost case below stays unreachable for longer than it.
+        storeRetry: { baseDelayMs: 20, maxDelayMs: 100, giveUpAfterMs: 300 },
+        postgres: { connectTimeoutMs: 1_000, queryTimeoutMs: 5_000 },
+      },
+      auth: { anonymousRole: 'admin' },
+    });
+    let closed = false;
+    try {
+      const { datastreams } = await createThing(hub.url, airStationBody('PG2', 106.67, 10.97, ['PM2.5']));
+      const ds = datastreams[0]!;
+      const send = async (result: number) => {
+        const res = await fetch(`${hub.url}/v1.1/Datastreams(${ds})/Observations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ result }),
+        });
+        return res.status;
+      };
+      expect(await send(1)).toBe(201);
+
+      // 1. The server writes it, the reply is lost, and the server stays out of reach for 1 s:
+      // past the 300 ms window, yet the sender gets 201, not "nothing was stored".
+      proxy.loseNextCommitReply(1_000);
+      const second = send(2);
+      let during = (await (await fetch(`${hub.url}/api/feeds/stats`)).json()) as FeedStats;
+      for (let i = 0; i < 50 && (during.storage?.attempts ?? 0) < 3; i++) {
+        await sleep(20);
+        during = (await (await fetch(`${hub.url}/api/feeds/stats`)).json()) as FeedStats;
+      }
+      // Asking the server what became of it fails while it is out of reach: said, with where.
+      expect(during.storage).toMatchObject({ ok: false, held: 1 });
+      expect(during.storage?.attempts).toBeGreaterThanOrEqual(3);
+      expect(during.storage?.lastError).toMatch(/: postgres:\/\/bdtwin@127\.0\.0\.1:\d+\/lost_commit: /);
+      expect(await second).toBe(201);
+      // 2. COMMIT never arrives: the server rolls back, and the hub writes it again.
+      proxy.loseNextCommit();
+      expect(await send(3)).toBe(201);
+      expect(proxy.cuts).toBe(2);
+      expect(log.join('\n')).toMatch(
+        /connection lost during COMMIT .*whether transaction \d+ was stored is not known yet/,
+      );
+
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const rows = (
+          await client.query(
+            'SELECT result_num AS n, count(*)::int AS copies FROM observations WHERE datastream_id = $1 GROUP BY 1 ORDER BY 1',
+            [ds],
+          )
+        ).rows.map((r) => [Number(r.n), r.copies]);
+        expect(rows).toEqual([
+          [1, 1],
+          [2, 1],
+          [3, 1],
+        ]);
+        // The minute's roll-up counts each once too.
+        const rollup = (
+          await client.query('SELECT sum(count)::int AS n FROM rollup_1m WHERE datastream_id = $1', [ds])
+        ).rows[0].n;
+        expect(rollup).toBe(3);
+      } finally {
+        await client.end();
+      }
+      const after = (await (await fetch(`${hub.url}/api/feeds/stats`)).json()) as FeedStats;
+      expect(after.storage).toMatchObject({ ok: true });
+
+      // 3. The reply lost and the server gone for good, and the service is stopped: it stops
+      // within its grace period and tells the sender the truth, which is neither 201 nor 503.
+      proxy.loseNextCommitReply(60_000);
+      const pending = fetch(`${hub.url}/v1.1/Datastreams(${ds})/Observations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ result: 4 }),
+      });
+      await sleep(300);
+      const stopAt = Date.now();
+      closed = true;
+      await hub.close();
+      expect(Date.now() - stopAt).toBeLessThan(CLOSE_GRACE_MS + 2_000);
+      const answer = await pending;
+      expect(answer.status).toBe(500);
+      expect(await answer.json()).toEqual({
+        error:
+          'the hub stopped before the feed store could confirm this item; it may or may not have been stored',
+      });
+    } finally {
+      if (!closed) await hub.close();
+      await proxy.close();
+    }
+  }, 30_000);
 });

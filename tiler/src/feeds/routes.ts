@@ -18,7 +18,7 @@ import { FeedInputError, INGEST_LIMITS, parseInstant, parseJsonBody } from './in
 import { decodeVehiclePositions } from './ingest/gtfs-rt.js';
 import { registerSensorThings } from './ingest/sensorthings.js';
 import { stateAt } from './push/replay.js';
-import { StorageUnavailableError } from './store/group-commit.js';
+import { StorageOutcomeUnknownError, StorageUnavailableError } from './store/group-commit.js';
 
 /**
  * The hub's HTTP and WebSocket endpoints, mounted on the service (`bdtwin serve`):
@@ -72,6 +72,9 @@ export async function registerFeedRoutes(app: FastifyInstance, hub: FeedHub): Pr
       // A store outage outlasted its retries: not stored, so not acknowledged; send it again.
       if (error instanceof StorageUnavailableError)
         return reply.code(503).header('Retry-After', '5').send({ error: error.publicMessage });
+      // Shut down with a COMMIT's outcome unknown: neither "stored" nor "not stored" is true.
+      if (error instanceof StorageOutcomeUnknownError)
+        return reply.code(500).send({ error: error.publicMessage });
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return reply
           .code(413)

@@ -57,6 +57,9 @@ export interface ServerOptions {
 
 export const SERVER_DEFAULTS = { port: 8080, host: 'localhost' };
 
+/** How long close() lets requests that wait on the feed store finish before it stops the hub. */
+export const CLOSE_GRACE_MS = 5_000;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -237,7 +240,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app,
     ...(hub ? { hub } : {}),
     close: async () => {
-      await app.close();
+      // Node closes the keep-alive connections that are idle when close() is called; one whose
+      // request was still running would hold the close for the keep-alive timeout (72 s).
+      const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+      // Requests waiting on the feed store (an outage, a COMMIT of unknown outcome) are answered
+      // by stopping the hub once the grace period is over: 503 for held items, nothing hangs.
+      const grace = ownHub ? setTimeout(() => void ownHub.close(), CLOSE_GRACE_MS) : undefined;
+      try {
+        await app.close();
+      } finally {
+        clearInterval(idle);
+        clearTimeout(grace);
+      }
       await ownHub?.close();
     },
   };

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommit, type RetryOptions, StorageUnavailableError } from './group-commit.js';
+import {
+  CommitOutcomeUnknownError,
+  GroupCommit,
+  type RetryOptions,
+  StorageUnavailableError,
+} from './group-commit.js';
 
 /**
  * Group commit with an asynchronous store (PostgreSQL answers with a promise): one commit at a
@@ -166,6 +171,61 @@ describe('group commit with an asynchronous store', () => {
     c.calls[1]!.resolve();
     expect(await next).toBe(20);
     expect(gc.failing).toBeUndefined();
+  });
+
+  it('holds a batch lost during COMMIT past giveUpAfterMs until the store says it was written, and writes it only once', async () => {
+    const c = controlled();
+    const log: string[] = [];
+    const gc = new GroupCommit<number, number>(c.commit, 5_000, retryOptions(log, { giveUpAfterMs: 30 }));
+    const outcomes: string[] = [];
+    // The store cannot answer at first (still down), then finds the transaction committed.
+    let reachable = false;
+    const lost = new CommitOutcomeUnknownError<number[]>('connection lost during COMMIT', async () => {
+      outcomes.push(reachable ? 'asked: committed' : 'asked: unreachable');
+      if (!reachable) throw transient;
+      return { result: [10, 20] };
+    });
+    const settled: unknown[] = [];
+    const a = [1, 2].map((n) =>
+      gc.add(n).then(
+        (r) => settled.push(r),
+        (e: unknown) => settled.push(e),
+      ),
+    );
+    await sleep(5);
+    c.calls[0]!.reject(lost);
+    await sleep(5);
+    // A later item is given up as usual; the uncertain ones are not, and count as held.
+    const b = gc.add(3).catch((e: unknown) => e);
+    await sleep(80);
+    expect(settled).toEqual([]);
+    expect(gc.failing).toMatchObject({ held: 2 });
+    expect(await b).toBeInstanceOf(StorageUnavailableError);
+    reachable = true;
+    await Promise.all(a);
+    expect(settled).toEqual([10, 20]);
+    // Written once: no commit call repeated the batch.
+    expect(c.calls.map((k) => k.items)).toEqual([[1, 2]]);
+    expect(outcomes.at(-1)).toBe('asked: committed');
+    expect(outcomes.filter((o) => o === 'asked: unreachable').length).toBeGreaterThan(0);
+    expect(gc.failing).toBeUndefined();
+    expect(log.at(-1)).toBe('back 2');
+  });
+
+  it('writes a batch lost during COMMIT again, first in line, when the store says it was not written', async () => {
+    const c = controlled();
+    const gc = new GroupCommit<number, number>(c.commit, 5_000, retryOptions([]));
+    const a = [1, 2].map((n) => gc.add(n));
+    await sleep(5);
+    c.calls[0]!.reject(new CommitOutcomeUnknownError('connection lost during COMMIT', async () => undefined));
+    const b = gc.add(3);
+    await sleep(30);
+    expect(c.calls.map((k) => k.items)).toEqual([
+      [1, 2],
+      [1, 2, 3],
+    ]);
+    c.calls[1]!.resolve();
+    expect(await Promise.all([...a, b])).toEqual([10, 20, 30]);
   });
 
   it('drain() waits for the commit under way and what is pending behind it', async () => {

@@ -17,6 +17,12 @@
  * `giveUpAfterMs`, or arriving when `maxHeld` items already wait (during an outage or behind a
  * slow commit), is rejected with StorageUnavailableError — its sender is not acknowledged and
  * sends it again later.
+ *
+ * A commit whose connection went away while COMMIT was on its way (CommitOutcomeUnknownError)
+ * may have been written or not. Retrying it blindly would store it twice; refusing it would tell
+ * the sender "nothing was stored" when it may have been. So that batch is held, never given up,
+ * until the store can say what became of it: written (its items are acknowledged, nothing is
+ * written again) or not (it is written now, first in line).
  */
 export interface RetryOptions {
   isTransient(error: unknown): boolean;
@@ -31,6 +37,36 @@ export interface RetryOptions {
   codeOf?(error: unknown): string | undefined;
   onFailure?(error: unknown, attempt: number, nextDelayMs: number, held: number): void;
   onRecovered?(downMs: number, committed: number): void;
+}
+
+/**
+ * The commit's outcome is not known: the connection was lost after COMMIT was sent, so the
+ * server may have written the batch. `outcome` asks the store later: `{ result }` (what the
+ * write returned) if it was written, undefined if it was not; it throws while the store still
+ * cannot tell.
+ */
+export class CommitOutcomeUnknownError<T = unknown> extends Error {
+  constructor(
+    message: string,
+    public outcome: () => Promise<{ result: T } | undefined>,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'CommitOutcomeUnknownError';
+  }
+}
+
+/**
+ * The hub stopped while the store could not yet say whether the item was written (its COMMIT's
+ * reply was lost): the sender learns exactly that, not "nothing was stored".
+ */
+export class StorageOutcomeUnknownError extends Error {
+  readonly publicMessage =
+    'the hub stopped before the feed store could confirm this item; it may or may not have been stored';
+  constructor() {
+    super('the hub shut down before it could learn whether this item was stored');
+    this.name = 'StorageOutcomeUnknownError';
+  }
 }
 
 /** The store could not take the item in time: the sender should retry (HTTP 503, no PUBACK). */
@@ -64,6 +100,10 @@ export class GroupCommit<T, R> {
   private inFlight: Promise<void> | undefined;
   /** Items in that commit (held too: not yet acknowledged). */
   private inFlightItems = 0;
+  /** A batch whose commit may or may not have been written: held until the store can say. */
+  private uncertain:
+    | { batch: Pending<T, R>[]; outcome: () => Promise<{ result: R[] } | undefined> }
+    | undefined;
 
   constructor(
     private readonly commit: (items: T[]) => R[] | PromiseLike<R[]>,
@@ -73,7 +113,7 @@ export class GroupCommit<T, R> {
 
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const held = this.pending.length + this.inFlightItems;
+      const held = this.held;
       if ((this.outage || this.inFlight) && this.retry && held >= this.retry.maxHeld) {
         const why = this.outage?.lastError ?? 'the store is slower than ingest';
         reject(new StorageUnavailableError(`${why}; ${held} items already wait`, this.outage?.lastCode));
@@ -102,7 +142,12 @@ export class GroupCommit<T, R> {
    */
   flush(): void {
     this.scheduled = false;
-    if (this.inFlight || this.pending.length === 0) return;
+    if (this.inFlight) return;
+    if (this.uncertain) {
+      this.settleUncertain(this.uncertain);
+      return;
+    }
+    if (this.pending.length === 0) return;
     const batch = this.pending.length > this.maxBatch ? this.pending.splice(0, this.maxBatch) : this.pending;
     if (batch === this.pending) this.pending = [];
     let results: R[] | PromiseLike<R[]>;
@@ -131,6 +176,29 @@ export class GroupCommit<T, R> {
     this.settle(batch, results);
   }
 
+  /** Asks the store what became of the uncertain batch; the answer decides, an error retries. */
+  private settleUncertain(uncertain: NonNullable<typeof this.uncertain>): void {
+    // Its items count as held through `uncertain` until the answer has come.
+    this.inFlight = Promise.resolve()
+      .then(uncertain.outcome)
+      .then(
+        (written) => {
+          this.inFlight = undefined;
+          this.uncertain = undefined;
+          if (written) this.settle(uncertain.batch, written.result);
+          else {
+            // Not written: write it now, ahead of what came after it.
+            this.pending = [...uncertain.batch, ...this.pending];
+            this.flush();
+          }
+        },
+        (error: unknown) => {
+          this.inFlight = undefined;
+          this.failed([], error);
+        },
+      );
+  }
+
   /** Waits until nothing is pending or being committed (or the store is failing). */
   async drain(): Promise<void> {
     this.flush();
@@ -157,6 +225,11 @@ export class GroupCommit<T, R> {
   }
 
   private settleFailure(batch: Pending<T, R>[], error: unknown): void {
+    if (this.retry && error instanceof CommitOutcomeUnknownError) {
+      this.uncertain = { batch, outcome: error.outcome as () => Promise<{ result: R[] } | undefined> };
+      this.failed([], error);
+      return;
+    }
     if (!this.retry?.isTransient(error)) {
       for (const p of batch) p.reject(error);
       if (this.pending.length > 0) this.schedule();
@@ -181,7 +254,8 @@ export class GroupCommit<T, R> {
     const code = retry.codeOf ? retry.codeOf(error) : undefined;
     if (code) this.outage.lastCode = code;
     else delete this.outage.lastCode;
-    // Items that waited too long get an error; the rest wait for the next attempt.
+    // Items that waited too long get an error; the rest wait for the next attempt. A batch of
+    // unknown outcome is not among them: it may be stored, so it waits for the answer.
     const keep: Pending<T, R>[] = [];
     for (const p of [...batch, ...this.pending]) {
       if (now - p.addedMs >= retry.giveUpAfterMs)
@@ -190,7 +264,7 @@ export class GroupCommit<T, R> {
     }
     this.pending = keep;
     const delay = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (this.outage.attempts - 1));
-    retry.onFailure?.(error, this.outage.attempts, delay, keep.length);
+    retry.onFailure?.(error, this.outage.attempts, delay, this.held);
     if (this.outage.timer) clearTimeout(this.outage.timer);
     this.outage.timer = setTimeout(() => this.retryNow(), delay);
   }
@@ -199,14 +273,19 @@ export class GroupCommit<T, R> {
     if (this.outage) this.outage.timer = undefined;
     // With nothing to write there is nothing to try: the next item starts the timer again.
     // With a commit under way, its outcome decides (it settles or schedules the next try).
-    if (this.pending.length > 0) this.flush();
+    if (this.pending.length > 0 || this.uncertain) this.flush();
+  }
+
+  /** Items not yet acknowledged: pending, in the commit under way, or of unknown outcome. */
+  private get held(): number {
+    return this.pending.length + this.inFlightItems + (this.uncertain?.batch.length ?? 0);
   }
 
   /** The store's state for status reports: undefined when it is working. */
   get failing(): { sinceMs: number; attempts: number; lastError: string; held: number } | undefined {
     if (!this.outage) return undefined;
     const { sinceMs, attempts, lastError } = this.outage;
-    return { sinceMs, attempts, lastError, held: this.pending.length + this.inFlightItems };
+    return { sinceMs, attempts, lastError, held: this.held };
   }
 
   /** Stops retrying (shutdown): whatever still waits is rejected. */
@@ -214,13 +293,16 @@ export class GroupCommit<T, R> {
     if (this.outage?.timer) clearTimeout(this.outage.timer);
     for (const p of this.pending) p.reject(new StorageUnavailableError('the hub is shutting down'));
     this.pending = [];
+    // Not "nothing was stored": it may have been.
+    for (const p of this.uncertain?.batch ?? []) p.reject(new StorageOutcomeUnknownError());
+    this.uncertain = undefined;
   }
 
   get stats() {
     return {
       commits: this.commits,
       items: this.committedItems,
-      pending: this.pending.length + this.inFlightItems,
+      pending: this.held,
     };
   }
 }

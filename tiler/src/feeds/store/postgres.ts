@@ -27,6 +27,7 @@ import {
   toObservation,
   toTrafficFlow,
 } from './backend.js';
+import { CommitOutcomeUnknownError } from './group-commit.js';
 import { PG_SCHEMA_LOCK, PG_SCHEMA_SQL, PG_SCHEMA_VERSION } from './postgres-schema.js';
 
 /**
@@ -237,6 +238,12 @@ export class PostgresFeedStore implements FeedStoreBackend {
   /**
    * One transaction on one connection. On any failure the connection is dropped, not reused:
    * that rolls back whatever was open, and a connection that failed mid-transaction may be broken.
+   *
+   * COMMIT that fails (the connection lost, the server stopping) leaves the outcome unknown: the
+   * server may have written the transaction and lost only the reply. That throws
+   * CommitOutcomeUnknownError, whose `outcome()` asks the server later with `txid_status` (the
+   * function PostgreSQL keeps for exactly this) so the caller neither writes it twice nor tells
+   * a sender "nothing was stored" when it was.
    */
   private async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
@@ -248,9 +255,27 @@ export class PostgresFeedStore implements FeedStoreBackend {
     };
     client.on('error', onError);
     try {
-      await client.query(this.begin);
+      // One round trip: BEGIN, and the transaction's id for the outcome check.
+      const began = (await client.query(`${this.begin}; SELECT txid_current()::text AS xid`)) as unknown as
+        | pg.QueryResult<{ xid: string }>[]
+        | pg.QueryResult<{ xid: string }>;
+      const xid = (Array.isArray(began) ? began.at(-1) : began)!.rows[0]!.xid;
       const out = await fn(client);
-      await client.query('COMMIT');
+      try {
+        await client.query('COMMIT');
+      } catch (error) {
+        const cause = error instanceof Error ? error : new Error(String(error));
+        failed ??= cause;
+        const code = (cause as { code?: unknown }).code;
+        throw Object.assign(
+          new CommitOutcomeUnknownError<T>(
+            `connection lost during COMMIT (${cause.message}); whether transaction ${xid} was stored is not known yet`,
+            () => this.outcomeOf(xid, out),
+            { cause },
+          ),
+          typeof code === 'string' ? { code } : {},
+        );
+      }
       return out;
     } catch (error) {
       failed ??= error instanceof Error ? error : new Error(String(error));
@@ -259,6 +284,22 @@ export class PostgresFeedStore implements FeedStoreBackend {
       client.off('error', onError);
       client.release(failed);
     }
+  }
+
+  /**
+   * What became of transaction `xid`, asked on a fresh connection: `{ result }` if it
+   * committed, undefined if it aborted (or died in a crash); throws while the server cannot be
+   * reached or the transaction is still in progress (its backend has not yet noticed the loss).
+   */
+  private async outcomeOf<T>(xid: string, result: T): Promise<{ result: T } | undefined> {
+    const [row] = await this.query<{ status: string | null }>('SELECT txid_status($1::bigint) AS status', [
+      xid,
+    ]);
+    if (row?.status === 'committed') return { result };
+    if (row?.status === 'aborted') return undefined;
+    throw new Error(
+      `transaction ${xid} is ${row?.status ?? 'too old for the server to say'}: its outcome is not known yet`,
+    );
   }
 
   private async query<R extends pg.QueryResultRow = Record<string, unknown>>(
