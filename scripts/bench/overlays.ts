@@ -19,7 +19,8 @@
  *
  * Per live case, first `--seconds` of the viewer running normally: main-thread time applying
  * feed data, per slice (update_ms: the viewer's `bdtwin:overlay-update` performance measures;
- * the longest the main thread is held at once) and per conflated batch (batch_ms), and how many
+ * the longest the main thread is held at once) and per part of a conflated batch (batch_ms: the
+ * feed worker sends a batch in parts of ≤ 250 entities, BATCH_CHUNK), and how many
  * entity states per second were applied against how many the hub sent. Then frame time while
  * rendering continuously — overlays shown and updating, hidden with the feed on, hidden with the
  * feed paused — in 3 interleaved rounds (other sessions load this machine: interleaving makes
@@ -222,10 +223,10 @@ interface LiveResult {
   update_ms_max: number;
   /** Slices measured (the p95 of fewer than 20 is their maximum). */
   update_slices: number;
-  /** Per batch, its first slice before any entity is applied: deserialising the message, ms. */
+  /** Per part of a batch, reading its message before any entity is applied (deserialising), ms. */
   receive_ms_p50: number;
   receive_ms_p95: number;
-  /** Per conflated batch (all slices), ms, and entities per batch. */
+  /** Per part of a conflated batch (all its slices), ms, and entities per part. */
   batch_ms_p50: number;
   batch_ms_p95: number;
   batch_entities: number;

@@ -9,7 +9,7 @@
  */
 import { Conflator } from './conflate';
 import { FeedClient } from './feed-client';
-import type { WorkerCommand, WorkerEvent } from './worker-feed';
+import { batchMessages, type WorkerCommand, type WorkerEvent } from './worker-feed';
 
 const scope = self as unknown as {
   postMessage(msg: WorkerEvent): void;
@@ -20,9 +20,9 @@ let client: FeedClient | undefined;
 const pending = new Conflator();
 let wanted = false;
 /**
- * Most entities in one batch (after a snapshot, which goes whole). Receiving a batch costs the
- * main thread ~3 µs per entity to deserialise, in one piece (~3 ms here, within the 5 ms slice
- * that also applies them); the rest waits for the next pull, still conflating.
+ * Most entities in one batch (after a snapshot, which goes whole), sent in parts of BATCH_CHUNK.
+ * The main thread applies a batch in a few 5 ms slices; the rest waits for the next pull,
+ * still conflating.
  */
 const MAX_BATCH = 1_000;
 /** Worker-side time spent parsing and merging since the last batch (ms). */
@@ -38,15 +38,14 @@ function flush(): void {
   const batch = pending.take(MAX_BATCH);
   if (!batch) return;
   wanted = false;
-  post({
-    type: 'batch',
-    entities: batch.entities,
-    reset: batch.reset,
+  // In parts (BATCH_CHUNK): the main thread reads each in a short task of its own.
+  for (const msg of batchMessages(batch, {
     messages,
     workerMs,
     lastMessageAt: client.lastMessageAt,
     reconnects: client.reconnects,
-  });
+  }))
+    post(msg);
   workerMs = 0;
   messages = 0;
 }

@@ -29,10 +29,16 @@ export type WorkerEvent =
   | { type: 'status'; status: ConnectionStatus; reconnects: number; lastMessageAt: number }
   | {
       type: 'batch';
-      /** Newest state of each entity changed since the previous batch (or all, after a reset). */
+      /**
+       * Part of the newest state of each entity changed since the previous batch (or of all,
+       * after a reset): a batch goes as `parts` messages of at most BATCH_CHUNK entities.
+       */
       entities: FeedEntity[];
       reset: boolean;
-      /** Hub messages folded into this batch, and the worker's time parsing them (ms). */
+      /** 0-based; the batch is complete with part `parts - 1`. */
+      part: number;
+      parts: number;
+      /** Hub messages folded into this batch, and the worker's time parsing them (ms): on part 0. */
       messages: number;
       workerMs: number;
       lastMessageAt: number;
@@ -40,8 +46,39 @@ export type WorkerEvent =
     };
 
 /**
+ * Most entities in one message. The main thread deserialises a message in one piece when it
+ * reads it (~3 µs an entity, and several times that when SwiftShader and the worker share the
+ * cores): a batch sent whole put all of that in one task. In parts, each is a short task of its
+ * own, and the slices that apply them stay short too.
+ */
+export const BATCH_CHUNK = 250;
+
+/** A batch as the messages that carry it (at least one, even when it holds nothing). */
+export function batchMessages(
+  batch: { entities: FeedEntity[]; reset: boolean },
+  meta: { messages: number; workerMs: number; lastMessageAt: number; reconnects: number },
+  chunk = BATCH_CHUNK,
+): Extract<WorkerEvent, { type: 'batch' }>[] {
+  const parts = Math.max(1, Math.ceil(batch.entities.length / chunk));
+  return Array.from({ length: parts }, (_, part) => ({
+    type: 'batch' as const,
+    entities: batch.entities.slice(part * chunk, (part + 1) * chunk),
+    reset: batch.reset,
+    part,
+    parts,
+    messages: part === 0 ? meta.messages : 0,
+    workerMs: part === 0 ? meta.workerMs : 0,
+    lastMessageAt: meta.lastMessageAt,
+    reconnects: meta.reconnects,
+  }));
+}
+
+/**
  * The main-thread side of feed-worker.ts: pulls one conflated batch at a time, applies it, and
  * asks for the next only after that — so the main thread never queues more than one batch.
+ * A batch arrives in parts (BATCH_CHUNK): each part of a live batch is handed on as it comes;
+ * the parts of a reset (a snapshot) are gathered and handed on together, since a reset says
+ * what is gone and must see everything.
  */
 export class WorkerFeed implements FeedSource {
   status: ConnectionStatus = 'connecting';
@@ -54,6 +91,8 @@ export class WorkerFeed implements FeedSource {
   onUpdate: ((update: FeedUpdate) => void) | undefined;
   onStatus: ((status: ConnectionStatus) => void) | undefined;
   private pullTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A pull is unanswered, or parts of its batch are still to come. */
+  private outstanding = false;
 
   constructor(
     private readonly worker: Worker,
@@ -65,6 +104,7 @@ export class WorkerFeed implements FeedSource {
 
   start(): void {
     this.send({ type: 'start', url: this.url, layers: this.layers });
+    this.outstanding = true;
     this.send({ type: 'pull' });
   }
 
@@ -78,10 +118,18 @@ export class WorkerFeed implements FeedSource {
     this.send({ type: 'drop' });
   }
 
+  /**
+   * Everything handed on so far is applied. With parts of the batch still to come, the next
+   * batch waits: those parts come anyway, and the consumer says ready again after them.
+   */
   ready(): void {
+    if (this.outstanding) return;
     clearTimeout(this.pullTimer);
     // A timer, not at once: rendering and input go before the next batch.
-    this.pullTimer = setTimeout(() => this.send({ type: 'pull' }), 0);
+    this.pullTimer = setTimeout(() => {
+      this.outstanding = true;
+      this.send({ type: 'pull' });
+    }, 0);
   }
 
   private send(cmd: WorkerCommand): void {
@@ -101,12 +149,14 @@ export class WorkerFeed implements FeedSource {
     }
     this.messages += msg.messages;
     this.workerMs += msg.workerMs;
-    if (msg.reset) this.entities.clear();
+    if (msg.reset && msg.part === 0) this.entities.clear();
     for (const e of msg.entities) this.entities.set(e.key, e);
+    this.outstanding = msg.part < msg.parts - 1;
     if (!this.onUpdate) {
       this.ready();
       return;
     }
+    if (msg.reset && this.outstanding) return;
     this.onUpdate({
       entities: msg.reset ? [...this.entities.values()] : msg.entities,
       reset: msg.reset,
