@@ -501,15 +501,13 @@ export class FeedHub {
           // commit had answered (GroupCommit asks, and writes nothing twice).
           if (error instanceof CommitOutcomeUnknownError) {
             const stored = error.outcome as () => Promise<{ result: number[] } | undefined>;
-            error.outcome = async () => {
-              let found: { result: number[] } | undefined;
-              try {
-                found = await stored();
-              } catch (e) {
-                throw this.named(e);
-              }
-              return found && { result: written(found.result) };
-            };
+            error.outcome = () =>
+              stored().then(
+                (found) => found && { result: written(found.result) },
+                (e: unknown) => {
+                  throw this.named(e);
+                },
+              );
           }
           throw this.named(error);
         })

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeedStats } from '../api/feeds.js';
 import { CLOSE_GRACE_MS, type RunningServer, startServer } from '../serve/server.js';
 import { startCommitProxy } from './testing/commit-proxy.js';
-import { airStationBody, createThing } from './testing/fixtures.js';
+import { airStationBody, createThing, postJson } from './testing/fixtures.js';
 import { postgresMissing, startTestPostgres, type TestPostgres } from './testing/postgres.js';
 
 /**
@@ -256,14 +256,8 @@ describe.skipIf(PG_MISSING)(`COMMIT lost on the way${PG_MISSING ? ` (skipped: ${
     try {
       const { datastreams } = await createThing(hub.url, airStationBody('PG2', 106.67, 10.97, ['PM2.5']));
       const ds = datastreams[0]!;
-      const send = async (result: number) => {
-        const res = await fetch(`${hub.url}/v1.1/Datastreams(${ds})/Observations`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ result }),
-        });
-        return res.status;
-      };
+      const send = async (result: number) =>
+        (await postJson(`${hub.url}/v1.1/Datastreams(${ds})/Observations`, { result })).status;
       expect(await send(1)).toBe(201);
 
       // 1. The server writes it, the reply is lost, and the server stays out of reach for 1 s:
@@ -316,11 +310,7 @@ describe.skipIf(PG_MISSING)(`COMMIT lost on the way${PG_MISSING ? ` (skipped: ${
       // 3. The reply lost and the server gone for good, and the service is stopped: it stops
       // within its grace period and tells the sender the truth, which is neither 201 nor 503.
       proxy.loseNextCommitReply(60_000);
-      const pending = fetch(`${hub.url}/v1.1/Datastreams(${ds})/Observations`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ result: 4 }),
-      });
+      const pending = postJson(`${hub.url}/v1.1/Datastreams(${ds})/Observations`, { result: 4 });
       await sleep(300);
       const stopAt = Date.now();
       closed = true;
@@ -328,7 +318,7 @@ describe.skipIf(PG_MISSING)(`COMMIT lost on the way${PG_MISSING ? ` (skipped: ${
       expect(Date.now() - stopAt).toBeLessThan(CLOSE_GRACE_MS + 2_000);
       const answer = await pending;
       expect(answer.status).toBe(500);
-      expect(await answer.json()).toEqual({
+      expect(answer.json).toEqual({
         error:
           'the hub stopped before the feed store could confirm this item; it may or may not have been stored',
       });

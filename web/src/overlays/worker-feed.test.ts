@@ -35,6 +35,16 @@ function fakeWorker() {
   return { worker: worker as unknown as Worker, commands, deliver };
 }
 
+/** A started WorkerFeed on a fake worker, keeping what it hands on. */
+function startedFeed() {
+  const w = fakeWorker();
+  const feed = new WorkerFeed(w.worker, 'ws://x/ws', ['vehicles']);
+  const updates: FeedUpdate[] = [];
+  feed.onUpdate = (u) => updates.push(u);
+  feed.start();
+  return { w, feed, updates };
+}
+
 describe('feed worker batches in parts', () => {
   it('splits a batch into parts of at most the chunk size, the counts on the first', () => {
     const msgs = batchMessages({ entities: range(0, 7).map(vehicle), reset: false }, meta, 3);
@@ -49,11 +59,7 @@ describe('feed worker batches in parts', () => {
   });
 
   it('hands on each part of a live batch as it comes, and pulls again only after the last is applied', async () => {
-    const w = fakeWorker();
-    const feed = new WorkerFeed(w.worker, 'ws://x/ws', ['vehicles']);
-    const updates: FeedUpdate[] = [];
-    feed.onUpdate = (u) => updates.push(u);
-    feed.start();
+    const { w, feed, updates } = startedFeed();
     expect(w.commands).toEqual(['start', 'pull']);
     const [a, b, c] = batchMessages({ entities: range(0, 7).map(vehicle), reset: false }, meta, 3);
     w.deliver(a!);
@@ -77,11 +83,7 @@ describe('feed worker batches in parts', () => {
   });
 
   it('gathers the parts of a reset and hands them on together, replacing what was there', async () => {
-    const w = fakeWorker();
-    const feed = new WorkerFeed(w.worker, 'ws://x/ws', ['vehicles']);
-    const updates: FeedUpdate[] = [];
-    feed.onUpdate = (u) => updates.push(u);
-    feed.start();
+    const { w, feed, updates } = startedFeed();
     w.deliver(batchMessages({ entities: [vehicle(99)], reset: false }, meta, 3)[0]!);
     feed.ready();
     await sleep(5);

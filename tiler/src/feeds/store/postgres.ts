@@ -255,11 +255,14 @@ export class PostgresFeedStore implements FeedStoreBackend {
     };
     client.on('error', onError);
     try {
-      // One round trip: BEGIN, and the transaction's id for the outcome check.
-      const began = (await client.query(`${this.begin}; SELECT txid_current()::text AS xid`)) as unknown as
-        | pg.QueryResult<{ xid: string }>[]
-        | pg.QueryResult<{ xid: string }>;
-      const xid = (Array.isArray(began) ? began.at(-1) : began)!.rows[0]!.xid;
+      // One round trip: BEGIN, and the transaction's id for the outcome check (several statements
+      // in one query: pg answers with one result per statement).
+      const began = (await client.query(
+        `${this.begin}; SELECT txid_current()::text AS xid`,
+      )) as unknown as pg.QueryResult<{
+        xid: string;
+      }>[];
+      const xid = began.at(-1)!.rows[0]!.xid;
       const out = await fn(client);
       try {
         await client.query('COMMIT');
