@@ -224,8 +224,8 @@ describe.skipIf(!HAVE_CHROMIUM)('layer catalogue (headless Chromium)', () => {
     );
     await waitDrawn(page, 'thua-dat');
     await settle(page);
-    // Each painted tile's bitmap is freed once Cesium has made its texture (not left to the GC).
-    expect(await page.evaluate(() => window.__bdtwinCatalog!.closedBitmaps)).toBeGreaterThan(0);
+    // The painted tiles went to the GPU as raw pixels, unflipped (vectorTileImagery.ts).
+    expect(await page.evaluate(() => window.__bdtwinCatalog!.directUploads)).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(OUT, 'catalog-parcels.png') });
 
     // A click on the ground in the ward lands on a parcel (no building in the way: they are off).

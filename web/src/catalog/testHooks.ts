@@ -1,6 +1,6 @@
 import type { CompletenessResponse } from './contracts';
 import type { CatalogController, SelectedFeature } from './controller';
-import { uploadedBitmaps } from './vectorTileImagery';
+import { directUploads } from './vectorTileImagery';
 
 /**
  * `window.__bdtwinCatalog`: the catalogue's state for browser tests and the console
@@ -23,8 +23,8 @@ export interface CatalogHooks {
   readonly selected: SelectedFeature | null;
   /** Rings of the picked feature's outline drawn now (vector-tile layers). */
   readonly highlightRings: number;
-  /** Vector-tile images freed as soon as Cesium made their texture (vectorTileImagery.ts). */
-  readonly closedBitmaps: number;
+  /** Vector tiles uploaded as raw pixels by `uploadTilesDirectly` (vectorTileImagery.ts). */
+  readonly directUploads: number;
   /** Units of a time-aware layer valid on the current date. */
   unitCounts(id: string): { total: number; tdm: number; tdmWards: number } | undefined;
   completenessMapReady(): boolean;
@@ -82,8 +82,8 @@ export function installCatalogHooks(
     get highlightRings() {
       return c.highlight.rings;
     },
-    get closedBitmaps() {
-      return uploadedBitmaps.closed;
+    get directUploads() {
+      return directUploads.tiles;
     },
     unitCounts: (id) => c.unitCounts(id),
     completenessMapReady: () => c.completenessMapReady(),

@@ -1,3 +1,4 @@
+import * as Cesium from 'cesium';
 import {
   Cartographic,
   Credit,
@@ -6,6 +7,8 @@ import {
   ImageryLayerFeatureInfo,
   type ImageryProvider,
   type ImageryTypes,
+  PixelDatatype,
+  PixelFormat,
   Rectangle,
   type Request,
   type TileDiscardPolicy,
@@ -29,7 +32,9 @@ import type { VectorTileWorkerClient } from './vectorTileWorkerClient';
  * - beyond `maxzoom` (to `maxzoom + OVERZOOM_LEVELS`), each tile is painted from its `maxzoom`
  *   ancestor enlarged: sharp edges where Cesium would upsample a blurred texture;
  * - `pickFeatures` answers from the `maxzoom` tile under the point, which keeps every property
- *   (lower zooms keep only what the style needs).
+ *   (lower zooms keep only what the style needs);
+ * - a painted tile is handed to Cesium as raw RGBA pixels (`TilePixels`), which
+ *   `uploadTilesDirectly` turns into a texture with one plain copy (see there).
  *
  * Requests bypass Cesium's RequestScheduler (they go to the worker), so the provider throttles
  * itself: beyond MAX_IN_FLIGHT it returns undefined and Cesium asks again next frame.
@@ -67,6 +72,16 @@ export interface VectorTileImageryOptions {
   budget?: FrameBudget;
 }
 
+/**
+ * A painted tile as handed to Cesium: the `{ width, height, arrayBufferView }` source Cesium's
+ * Texture takes. RGBA, 8 bits a channel, not premultiplied (as Cesium uploads imagery).
+ */
+export interface TilePixels {
+  width: number;
+  height: number;
+  arrayBufferView: Uint8Array;
+}
+
 export class VectorTileImageryProvider implements ImageryProvider {
   readonly tilingScheme = new WebMercatorTilingScheme();
   readonly rectangle: Rectangle;
@@ -85,6 +100,12 @@ export class VectorTileImageryProvider implements ImageryProvider {
   private readonly available: Availability;
   private readonly options: VectorTileImageryOptions;
   private inFlight = 0;
+  /**
+   * Row order the worker paints in: 'south-first' once `uploadTilesDirectly` handles this layer's
+   * uploads (no flip); 'north-first' (image order, which Cesium's own upload flips, on the main
+   * thread) otherwise.
+   */
+  rows: 'south-first' | 'north-first' = 'north-first';
 
   constructor(options: VectorTileImageryOptions) {
     const { tileJson } = options;
@@ -135,11 +156,14 @@ export class VectorTileImageryProvider implements ImageryProvider {
         target,
         style,
         ...(day ? { day } : {}),
+        rows: this.rows,
       })
-      .then(async (bitmap) => {
-        if (!bitmap) return empty();
+      .then(async (pixels) => {
+        if (!pixels) return empty();
         await this.options.budget?.turn();
-        return bitmap;
+        const tile: TilePixels = { width: TILE_PX, height: TILE_PX, arrayBufferView: pixels };
+        // Cesium passes whatever the provider answers to its Texture; the type names images only.
+        return tile as unknown as ImageryTypes;
       })
       .finally(() => {
         this.inFlight--;
@@ -186,30 +210,74 @@ export class VectorTileImageryProvider implements ImageryProvider {
 /** The private ImageryLayer method that turns a received tile image into a texture (Cesium 1.145). */
 interface TextureUpload {
   _createTextureWebGL(context: unknown, imagery: { image?: unknown }): unknown;
+  minificationFilter: unknown;
+  magnificationFilter: unknown;
+}
+
+/** Cesium's renderer classes, exported by the package but left out of its type declarations. */
+interface CesiumRenderer {
+  Texture: new (options: {
+    context: unknown;
+    source: TilePixels;
+    pixelFormat: PixelFormat;
+    pixelDatatype: PixelDatatype;
+    flipY: boolean;
+    sampler: unknown;
+  }) => unknown;
+  Sampler: new (options: { minificationFilter: unknown; magnificationFilter: unknown }) => unknown;
+}
+
+/** Tiles uploaded by `uploadTilesDirectly`, in this page (test hooks). */
+export const directUploads = { tiles: 0 };
+
+function isTilePixels(image: unknown): image is TilePixels {
+  return (
+    typeof image === 'object' &&
+    image !== null &&
+    (image as Partial<TilePixels>).arrayBufferView instanceof Uint8Array &&
+    typeof (image as Partial<TilePixels>).width === 'number'
+  );
 }
 
 /**
- * Frees each painted tile's ImageBitmap as soon as Cesium has copied it into a texture. Cesium
- * drops its reference to the image but never closes it, so the pixels (1 MB per 512-px tile)
- * live on until a garbage collection, and a pan's worth of them is external memory that makes V8
- * schedule full collections in the middle of frames. Returns false (and changes nothing) when
- * this Cesium has no such method; the bitmaps are then freed by the collector as before.
+ * Makes `layer` upload this provider's tiles as they are: one `texImage2D` of the typed array,
+ * without UNPACK_FLIP_Y (the worker painted the rows south first, as the texture wants them), and
+ * then frees the pixels at once.
+ *
+ * Why: Cesium would flip a typed array row by row on the main thread before uploading it, and an
+ * `ImageBitmap` (what the worker sent before) is read back and converted by the browser inside
+ * `texImage2D`: ~0.8 ms per 512-px tile under SwiftShader against ~0.1 ms for the plain copy,
+ * paid in the frame that uploads it (docs/catalog.md, "what the pan costs"). The 1 MB buffer is
+ * detached after the copy (`transfer(0)`), so it does not wait for a garbage collection as
+ * external memory. Anything else the layer receives goes to Cesium's own method.
+ *
+ * Returns false, changing nothing, where this Cesium lacks the private method (the provider then
+ * keeps `rows = 'north-first'` and Cesium's own upload flips them).
  */
-/** Tile bitmaps closed after their upload, in this page (test hooks). */
-export const uploadedBitmaps = { closed: 0 };
-
-export function closeBitmapsOnUpload(layer: ImageryLayer): boolean {
+export function uploadTilesDirectly(layer: ImageryLayer): boolean {
   const target = layer as unknown as TextureUpload;
   const upload = target._createTextureWebGL;
-  if (typeof upload !== 'function') return false;
+  const { Texture, Sampler } = Cesium as unknown as CesiumRenderer;
+  if (typeof upload !== 'function' || typeof Texture !== 'function' || typeof Sampler !== 'function') {
+    return false;
+  }
   target._createTextureWebGL = function (this: TextureUpload, context, imagery) {
     const image = imagery.image;
-    const texture = upload.call(this, context, imagery);
-    // The Texture constructor has uploaded it synchronously (texImage2D).
-    if (typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap) {
-      image.close();
-      uploadedBitmaps.closed++;
-    }
+    if (!isTilePixels(image)) return upload.call(this, context, imagery);
+    const texture = new Texture({
+      context,
+      source: image,
+      pixelFormat: PixelFormat.RGBA,
+      pixelDatatype: PixelDatatype.UNSIGNED_BYTE,
+      flipY: false,
+      sampler: new Sampler({
+        minificationFilter: this.minificationFilter,
+        magnificationFilter: this.magnificationFilter,
+      }),
+    });
+    // texImage2D has copied the pixels; detaching frees the buffer now (Chromium 114+, Node 21+).
+    (image.arrayBufferView.buffer as { transfer?: (length: number) => unknown }).transfer?.(0);
+    directUploads.tiles++;
     return texture;
   };
   return true;

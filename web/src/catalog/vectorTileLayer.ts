@@ -3,7 +3,7 @@ import type { CatalogLayerInfo, VectorTileSetJson } from './contracts';
 import { FRAME_BUDGET_DEFAULTS, FrameBudget } from './frameBudget';
 import type { CatalogScene, PickedFeature } from './layers';
 import { defaultOpacity } from './style';
-import { closeBitmapsOnUpload, VectorTileImageryProvider } from './vectorTileImagery';
+import { uploadTilesDirectly, VectorTileImageryProvider } from './vectorTileImagery';
 import { acquireVectorTileWorker, type PickedVectorFeature } from './vectorTileWorkerClient';
 
 /**
@@ -77,7 +77,7 @@ export async function loadVectorTiles(
       // minzoom tile of the layer, each a speckle of sub-pixel parcels.
       minimumTerrainLevel: tileJson.minzoom,
     });
-    closeBitmapsOnUpload(layer);
+    if (uploadTilesDirectly(layer)) provider.rows = 'south-first';
     viewer.imageryLayers.add(layer);
     return { provider, layer };
   };

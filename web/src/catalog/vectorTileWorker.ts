@@ -14,8 +14,8 @@ import {
 /**
  * The vector-tile imagery's worker: fetches MVT tiles, decodes them (kept in a small LRU, so the
  * 64 imagery tiles one over-zoomed `maxzoom` tile feeds decode it once), paints them into an
- * OffscreenCanvas and hands back an ImageBitmap (transferred, not copied), and answers picks
- * from the same decoded tiles. All of it off the main thread, which only uploads the bitmap:
+ * OffscreenCanvas and hands back its RGBA pixels (transferred, not copied), and answers picks
+ * from the same decoded tiles. All of it off the main thread, which only uploads the pixels:
  * a z13 parcel tile holds thousands of polygons (docs/catalog.md).
  */
 
@@ -30,6 +30,12 @@ export type WorkerRequest =
       target: TileId;
       style: LayerStyle;
       day?: string;
+      /**
+       * Row order of the pixels sent back: 'south-first' for an upload without UNPACK_FLIP_Y
+       * (texture row 0 is the tile's south edge in Cesium), 'north-first' as images are stored
+       * (Cesium's own upload flips them).
+       */
+      rows: 'south-first' | 'north-first';
     }
   | {
       type: 'pick';
@@ -43,7 +49,12 @@ export type WorkerRequest =
     };
 
 export type WorkerResponse =
-  | { id: number; bitmap: ImageBitmap; painted: number }
+  | {
+      id: number;
+      /** TILE_PX² RGBA pixels, not premultiplied (getImageData), in the requested row order. */
+      pixels: ArrayBuffer;
+      painted: number;
+    }
   | { id: number; empty: true }
   | {
       id: number;
@@ -111,9 +122,7 @@ scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     if (!ctx) throw new Error('no 2D context in the worker');
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, TILE_PX, TILE_PX);
-    // Cesium uploads imagery with UNPACK_FLIP_Y, which WebGL ignores for an ImageBitmap: its own
-    // imagery bitmaps are decoded upside down (imageOrientation 'flipY'); paint these so too.
-    ctx.setTransform(1, 0, 0, -1, 0, TILE_PX);
+    if (m.rows === 'south-first') ctx.setTransform(1, 0, 0, -1, 0, TILE_PX);
     const painted = paintTile(ctx, tile, tileWindow(m.target, m.source, tile.extent), {
       style: m.style,
       day: m.day,
@@ -122,9 +131,12 @@ scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
       scope.postMessage({ id: m.id, empty: true } satisfies WorkerResponse);
       return;
     }
-    // A copy (the canvas is painted again for the next tile), transferred to the main thread.
-    const bitmap = await createImageBitmap(canvas);
-    scope.postMessage({ id: m.id, bitmap, painted } satisfies WorkerResponse, [bitmap]);
+    // Raw pixels, not an ImageBitmap: the main thread's texImage2D copies a typed array as it is
+    // (~0.1 ms for 1 MB under SwiftShader), where a bitmap is first read back and converted
+    // (~0.8 ms) — in the frame that uploads it (build notes in docs/catalog.md). A CPU canvas's
+    // getImageData is a copy out of memory it already holds, here in the worker.
+    const buffer = ctx.getImageData(0, 0, TILE_PX, TILE_PX).data.buffer as ArrayBuffer;
+    scope.postMessage({ id: m.id, pixels: buffer, painted } satisfies WorkerResponse, [buffer]);
   } catch (error) {
     scope.postMessage({
       id: m.id,

@@ -44,8 +44,8 @@ export interface PickedVectorFeature {
 }
 
 export interface VectorTileWorkerClient {
-  /** Paints a tile: the bitmap, or undefined when nothing of the layer falls in it. */
-  paint(job: Extract<Job, { type: 'paint' }>): Promise<ImageBitmap | undefined>;
+  /** Paints a tile: its RGBA pixels, or undefined when nothing of the layer falls in it. */
+  paint(job: Extract<Job, { type: 'paint' }>): Promise<Uint8Array | undefined>;
   /** The feature at a point — its properties and rings in degrees — or null. */
   pick(job: Extract<Job, { type: 'pick' }>): Promise<PickedVectorFeature | null>;
   release(): void;
@@ -68,7 +68,7 @@ export function acquireVectorTileWorker(): VectorTileWorkerClient {
   return {
     async paint(job) {
       const r = await call(job);
-      return 'bitmap' in r ? r.bitmap : undefined;
+      return 'pixels' in r ? new Uint8Array(r.pixels) : undefined;
     },
     async pick(job) {
       const r = await call(job);
