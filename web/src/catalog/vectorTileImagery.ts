@@ -247,7 +247,7 @@ function isTilePixels(image: unknown): image is TilePixels {
  * Why: Cesium would flip a typed array row by row on the main thread before uploading it, and an
  * `ImageBitmap` (what the worker sent before) is read back and converted by the browser inside
  * `texImage2D`: ~0.8 ms per 512-px tile under SwiftShader against ~0.1 ms for the plain copy,
- * paid in the frame that uploads it (docs/catalog.md, "what the pan costs"). The 1 MB buffer is
+ * paid in the frame that uploads it (docs/catalog.md, "What moved the numbers"). The buffer is
  * detached after the copy (`transfer(0)`), so it does not wait for a garbage collection as
  * external memory. Anything else the layer receives goes to Cesium's own method.
  *

@@ -133,8 +133,8 @@ scope.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     }
     // Raw pixels, not an ImageBitmap: the main thread's texImage2D copies a typed array as it is
     // (~0.1 ms for 1 MB under SwiftShader), where a bitmap is first read back and converted
-    // (~0.8 ms) — in the frame that uploads it (build notes in docs/catalog.md). A CPU canvas's
-    // getImageData is a copy out of memory it already holds, here in the worker.
+    // (~0.8 ms) — in the frame that uploads it (docs/catalog.md, "What moved the numbers").
+    // A CPU canvas's getImageData is a copy out of memory it already holds, here in the worker.
     const buffer = ctx.getImageData(0, 0, TILE_PX, TILE_PX).data.buffer as ArrayBuffer;
     scope.postMessage({ id: m.id, pixels: buffer, painted } satisfies WorkerResponse, [buffer]);
   } catch (error) {
