@@ -1,4 +1,3 @@
-import * as Cesium from 'cesium';
 import {
   Cartographic,
   Credit,
@@ -11,6 +10,8 @@ import {
   PixelFormat,
   Rectangle,
   type Request,
+  Sampler,
+  Texture,
   type TileDiscardPolicy,
   WebMercatorTilingScheme,
 } from 'cesium';
@@ -214,17 +215,24 @@ interface TextureUpload {
   magnificationFilter: unknown;
 }
 
-/** Cesium's renderer classes, exported by the package but left out of its type declarations. */
-interface CesiumRenderer {
-  Texture: new (options: {
-    context: unknown;
-    source: TilePixels;
-    pixelFormat: PixelFormat;
-    pixelDatatype: PixelDatatype;
-    flipY: boolean;
-    sampler: unknown;
-  }) => unknown;
-  Sampler: new (options: { minificationFilter: unknown; magnificationFilter: unknown }) => unknown;
+/**
+ * Cesium's renderer classes: exported by the package (named imports, so the bundler keeps only
+ * what is used) but left out of its type declarations.
+ */
+declare module 'cesium' {
+  class Texture {
+    constructor(options: {
+      context: unknown;
+      source: TilePixels;
+      pixelFormat: PixelFormat;
+      pixelDatatype: PixelDatatype;
+      flipY: boolean;
+      sampler: Sampler;
+    });
+  }
+  class Sampler {
+    constructor(options: { minificationFilter: unknown; magnificationFilter: unknown });
+  }
 }
 
 /** Tiles uploaded by `uploadTilesDirectly`, in this page (test hooks). */
@@ -257,10 +265,7 @@ function isTilePixels(image: unknown): image is TilePixels {
 export function uploadTilesDirectly(layer: ImageryLayer): boolean {
   const target = layer as unknown as TextureUpload;
   const upload = target._createTextureWebGL;
-  const { Texture, Sampler } = Cesium as unknown as CesiumRenderer;
-  if (typeof upload !== 'function' || typeof Texture !== 'function' || typeof Sampler !== 'function') {
-    return false;
-  }
+  if (typeof upload !== 'function') return false;
   target._createTextureWebGL = function (this: TextureUpload, context, imagery) {
     const image = imagery.image;
     if (!isTilePixels(image)) return upload.call(this, context, imagery);

@@ -257,12 +257,8 @@ export class PostgresFeedStore implements FeedStoreBackend {
     try {
       // One round trip: BEGIN, and the transaction's id for the outcome check (several statements
       // in one query: pg answers with one result per statement).
-      const began = (await client.query(
-        `${this.begin}; SELECT txid_current()::text AS xid`,
-      )) as unknown as pg.QueryResult<{
-        xid: string;
-      }>[];
-      const xid = began.at(-1)!.rows[0]!.xid;
+      const began: unknown = await client.query(`${this.begin}; SELECT txid_current()::text AS xid`);
+      const xid = (began as pg.QueryResult<{ xid: string }>[]).at(-1)!.rows[0]!.xid;
       const out = await fn(client);
       try {
         await client.query('COMMIT');
