@@ -291,6 +291,15 @@ export class PostgresFeedStore implements FeedStoreBackend {
    * reached or the transaction is still in progress (its backend has not yet noticed the loss).
    */
   private async outcomeOf<T>(xid: string, result: T): Promise<{ result: T } | undefined> {
+    // A crash (immediate stop, power loss) can lose a transaction's WAL before it was flushed:
+    // recovery then hands out its xid again, and txid_status would refuse it ("in the future")
+    // until some other transaction took it. A commit record is flushed before COMMIT returns,
+    // and recovery moves the next xid past every one it replays: an xid not yet handed out
+    // again never committed.
+    const [next] = await this.query<{ xmax: string }>(
+      'SELECT txid_snapshot_xmax(txid_current_snapshot())::text AS xmax',
+    );
+    if (next && BigInt(xid) >= BigInt(next.xmax)) return undefined;
     const [row] = await this.query<{ status: string | null }>('SELECT txid_status($1::bigint) AS status', [
       xid,
     ]);
